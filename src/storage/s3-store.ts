@@ -419,8 +419,10 @@ export function classifyS3Error(error: unknown, key: string): StorageError | Usa
   const options = { cause: error };
   if (status === 416 || name === 'InvalidRange') return rangeNotSatisfiable(key);
   if (status === 412 || name === 'PreconditionFailed') return new PreconditionFailed(key, 'the condition did not hold', options);
+  if (name === 'NoSuchBucket') {
+    return new UnexpectedStorageError(key, `the bucket does not exist (${detail}): check the location and endpoint`, options);
+  }
   if (status === 404 || name === 'NoSuchKey' || name === 'NotFound') return new NotFoundError(key, options);
-  if (name === 'NoSuchBucket') return new UnexpectedStorageError(key, `the bucket does not exist (${detail})`, options);
   if (status === 403 || name === 'AccessDenied' || name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch') {
     return new AccessDeniedError(key, detail, options);
   }
