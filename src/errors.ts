@@ -94,6 +94,13 @@ export class NetworkError extends StorageError {
   }
 }
 
+/** A byte range that starts at or past the end of the object (HTTP 416). */
+export class RangeNotSatisfiableError extends StorageError {
+  constructor(path: string, detail: string, options: { cause?: unknown } = {}) {
+    super('RANGE_NOT_SATISFIABLE', `${path}: ${detail}`, { path, ...options });
+  }
+}
+
 /** Anything else the store reported; not retryable. */
 export class UnexpectedStorageError extends StorageError {
   constructor(path: string, detail: string, options: { cause?: unknown } = {}) {

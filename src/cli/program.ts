@@ -4,7 +4,10 @@
  */
 import { Command, Option } from 'commander';
 import { CONFIG_FILE_NAME, DEFAULT_WAREHOUSE, WAREHOUSE_ENV } from '../config.js';
+import { filesCommand } from './commands/files.js';
+import { historyCommand } from './commands/history.js';
 import { infoCommand } from './commands/info.js';
+import { scanCommand } from './commands/scan.js';
 import { contextFactory, type CliIo, type ContextFactory } from './context.js';
 
 export interface CommandModule {
@@ -14,7 +17,7 @@ export interface CommandModule {
 }
 
 /** Every command, in the order `lake --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [infoCommand];
+export const COMMANDS: readonly CommandModule[] = [infoCommand, filesCommand, historyCommand, scanCommand];
 
 export interface ProgramOptions {
   readonly version: string;

@@ -20,6 +20,14 @@ export function formatOption(): Option {
   return new Option('--format <format>', 'table format, instead of detecting it').choices(TABLE_FORMATS);
 }
 
+/**
+ * The same override as `--table-format`, for commands whose `--format` means their output format
+ * (`lake scan --format jsonl`).
+ */
+export function tableFormatOption(): Option {
+  return new Option('--table-format <format>', 'table format, instead of detecting it').choices(TABLE_FORMATS);
+}
+
 export interface OpenedTable {
   readonly resolved: ResolvedTable;
   readonly location: Location;

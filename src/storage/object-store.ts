@@ -8,7 +8,7 @@
  * - a put is atomic: readers see the old object or the new one, never a part;
  * - conditional puts (`ifNoneMatch: '*'`, `ifMatch: etag`) are the only way to coordinate writers.
  */
-import { StorageError, UnexpectedStorageError, UsageError } from '../errors.js';
+import { RangeNotSatisfiableError, UsageError } from '../errors.js';
 
 export interface ObjectMeta {
   /** The key relative to the store's root. */
@@ -120,9 +120,9 @@ export function clampRange(key: string, range: ByteRange | undefined, size: numb
   return { start, end: Math.min(end, size) };
 }
 
-export function rangeNotSatisfiable(key: string, start?: number, size?: number): StorageError {
+export function rangeNotSatisfiable(key: string, start?: number, size?: number): RangeNotSatisfiableError {
   const where = start === undefined ? 'the requested byte range starts' : `byte range starts at ${start},`;
-  return new UnexpectedStorageError(key, `${where} past the object's end${size === undefined ? '' : ` (${size} bytes)`}`);
+  return new RangeNotSatisfiableError(key, `${where} past the object's end${size === undefined ? '' : ` (${size} bytes)`}`);
 }
 
 /** Compares keys the way S3 orders them: by their UTF-8 bytes. */

@@ -38,6 +38,12 @@ async function touch(key: string): Promise<void> {
   await writeFile(file, '{}');
 }
 
+async function writeCommit(table: string, version: number, actions: object[]): Promise<void> {
+  const file = path.join(dir, table, '_delta_log', `${String(version).padStart(20, '0')}.json`);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, actions.map((a) => JSON.stringify(a)).join('\n'));
+}
+
 describe('lake --version / --help', () => {
   it('prints the version from package.json', async () => {
     const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -107,12 +113,29 @@ describe('usage errors exit 2 with one line', () => {
 });
 
 describe('lake info', () => {
-  it('prints format and location', async () => {
-    await touch('tables/orders/_delta_log/00000000000000000000.json');
+  it('prints what a Delta table is: format, location, version, protocol, files', async () => {
+    await writeCommit('tables/orders', 0, [
+      { protocol: { minReaderVersion: 1, minWriterVersion: 2 } },
+      { metaData: { id: 'x', format: { provider: 'parquet', options: {} }, schemaString: '{"type":"struct","fields":[]}', partitionColumns: [], configuration: {} } },
+      { add: { path: 'a.parquet', partitionValues: {}, size: 10, modificationTime: 0, dataChange: true, stats: '{"numRecords":3}' } },
+    ]);
     const { code, stdout, stderr } = await run(['info', './tables/orders']);
     expect(code).toBe(0);
-    expect(stdout.text).toBe(`format:   delta\nlocation: ${path.join(dir, 'tables/orders')}\n`);
+    expect(stdout.text).toContain('format:     delta\n');
+    expect(stdout.text).toContain(`location:   ${path.join(dir, 'tables/orders')}\n`);
+    expect(stdout.text).toMatch(/version: +0 \(/);
+    expect(stdout.text).toContain('files:      1 (10 bytes)');
+    expect(stdout.text).toContain('rows:       3');
     expect(stderr.text).toBe('');
+  });
+
+  it('says in one line when a Delta log is corrupt', async () => {
+    await touch('tables/broken/_delta_log/00000000000000000000.json'); // '{}': no protocol
+    const { code, stdout, stderr } = await run(['info', './tables/broken']);
+    expect(code).toBe(1);
+    expect(stdout.text).toBe('');
+    expect(stderr.lines).toHaveLength(1);
+    expect(stderr.text).toMatch(/^lake: Delta table .* at version 0 has no protocol action/);
   });
 
   it('prints JSON with --json, before or after the command', async () => {

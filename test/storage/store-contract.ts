@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, PreconditionFailed, UsageError } from '../../src/errors.js';
+import { NotFoundError, PreconditionFailed, RangeNotSatisfiableError, UsageError } from '../../src/errors.js';
 import { compareKeys, type ObjectStore } from '../../src/storage/object-store.js';
 
 export interface StoreUnderTest {
@@ -73,6 +73,7 @@ export function describeStoreContract(name: string, target: StoreUnderTest): voi
       expect((await store.get('range.bin', { range: { start: 3, end: 3 } })).bytes.length).toBe(0);
       const ranged = await store.get('range.bin', { range: { start: 2, end: 5 } });
       expect(ranged.meta.size).toBe(10);
+      await expect(store.get('range.bin', { range: { start: 10 } })).rejects.toThrow(RangeNotSatisfiableError);
       await expect(store.get('range.bin', { range: { start: 10 } })).rejects.toThrow(/past the object's end/);
       await expect(store.get('range.bin', { range: { start: 5, end: 2 } })).rejects.toThrow(UsageError);
     });

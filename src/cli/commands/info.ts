@@ -1,30 +1,45 @@
 /**
- * `lake info TABLE`: what a table is. For now its format and location; later, the Delta version or
- * Iceberg snapshot, the schema, the partitioning…
+ * `lake info TABLE`: what a table is. For Delta: version, time, protocol, metadata, schema and
+ * totals (the DeltaInfo shape, a contract for tooling); for other formats, format and location.
  */
+import { describeSnapshot } from '../../delta/describe.js';
+import { DeltaTable } from '../../delta/table.js';
 import { displayLocation, formatLocation } from '../../storage/location.js';
-import type { TableFormat } from '../../table-format.js';
+import { asOfOption, type AsOf } from '../as-of.js';
 import type { CommandModule } from '../program.js';
 import { formatOption, openTable, TABLE_ARGUMENT_HELP } from '../table.js';
-
-export interface InfoResult {
-  readonly format: TableFormat;
-  /** The table's canonical URL (file:///…, s3://bucket/prefix). */
-  readonly location: string;
-}
+import type { TableFormat } from '../../table-format.js';
 
 export const infoCommand: CommandModule = {
   name: 'info',
   register(program, context) {
     program
       .command('info')
-      .description("show a table's format and location")
+      .description("show a table's format, version, schema and size")
       .argument('<table>', TABLE_ARGUMENT_HELP)
       .addOption(formatOption())
-      .action(async (argument: string, options: { format?: TableFormat }, command) => {
+      .addOption(asOfOption())
+      .action(async (argument: string, options: { format?: TableFormat; asOf?: AsOf }, command) => {
         const ctx = await context(command);
         const table = await openTable(ctx, argument, options.format);
-        const result: InfoResult = { format: table.format, location: formatLocation(table.location) };
+        if (table.format === 'delta') {
+          const snapshot = await new DeltaTable(table.store, table.location).snapshot(options.asOf ?? {});
+          const info = describeSnapshot(snapshot);
+          ctx.result(info, () =>
+            [
+              `format:     delta`,
+              `location:   ${displayLocation(table.location)}`,
+              `version:    ${info.version} (${new Date(info.timestamp).toISOString()})`,
+              `protocol:   reader ${info.protocol.minReaderVersion}, writer ${info.protocol.minWriterVersion}` +
+                (info.protocol.readerFeatures === null ? '' : `; reader features ${info.protocol.readerFeatures.join(', ') || '-'}`),
+              `partitions: ${info.metadata.partitionColumns.join(', ') || '-'}`,
+              `files:      ${info.numFiles} (${info.sizeBytes} bytes)`,
+              `rows:       ${info.numRecords ?? 'unknown (files without statistics)'}`,
+            ].join('\n'),
+          );
+          return;
+        }
+        const result = { format: table.format, location: formatLocation(table.location) };
         ctx.result(result, () => `format:   ${table.format}\nlocation: ${displayLocation(table.location)}`);
       });
   },

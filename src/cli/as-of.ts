@@ -1,0 +1,21 @@
+/**
+ * `--as-of VERSION|TIMESTAMP`: a whole number is a table version; anything else must be a time
+ * JavaScript can parse (ISO-8601 such as 2024-05-01T12:00:00Z; without a zone it is local time).
+ */
+import { Option } from 'commander';
+import { UsageError } from '../errors.js';
+
+export type AsOf = { readonly version: number } | { readonly timestamp: number };
+
+export function asOfOption(): Option {
+  return new Option('--as-of <version|timestamp>', 'read the table as of a version number or an ISO-8601 time').argParser(parseAsOf);
+}
+
+export function parseAsOf(value: string): AsOf {
+  if (/^\d+$/.test(value)) return { version: Number(value) };
+  const timestamp = Date.parse(value);
+  if (Number.isNaN(timestamp)) {
+    throw new UsageError(`--as-of ${value}: give a version number or a time such as 2024-05-01T12:00:00Z`);
+  }
+  return { timestamp };
+}

@@ -1,0 +1,28 @@
+/** `lake files TABLE`: the live data files of a snapshot. */
+import { describeFiles } from '../../delta/describe.js';
+import { DeltaTable } from '../../delta/table.js';
+import { LakeError } from '../../errors.js';
+import type { TableFormat } from '../../table-format.js';
+import { asOfOption, type AsOf } from '../as-of.js';
+import type { CommandModule } from '../program.js';
+import { formatOption, openTable, TABLE_ARGUMENT_HELP } from '../table.js';
+
+export const filesCommand: CommandModule = {
+  name: 'files',
+  register(program, context) {
+    program
+      .command('files')
+      .description('list the data files of a table version')
+      .argument('<table>', TABLE_ARGUMENT_HELP)
+      .addOption(formatOption())
+      .addOption(asOfOption())
+      .action(async (argument: string, options: { format?: TableFormat; asOf?: AsOf }, command) => {
+        const ctx = await context(command);
+        const table = await openTable(ctx, argument, options.format);
+        if (table.format !== 'delta') throw new LakeError('UNSUPPORTED', `lake files does not read ${table.format} tables yet`);
+        const snapshot = await new DeltaTable(table.store, table.location).snapshot(options.asOf ?? {});
+        const files = describeFiles(snapshot);
+        ctx.result(files, () => files.map((f) => `${f.path}\t${f.size}\t${f.numRecords ?? '?'} rows`).join('\n'));
+      });
+  },
+};

@@ -1,0 +1,32 @@
+/** `lake history TABLE`: the table's commits, newest first. */
+import { DeltaTable } from '../../delta/table.js';
+import { LakeError, UsageError } from '../../errors.js';
+import type { TableFormat } from '../../table-format.js';
+import type { CommandModule } from '../program.js';
+import { formatOption, openTable, TABLE_ARGUMENT_HELP } from '../table.js';
+
+export const historyCommand: CommandModule = {
+  name: 'history',
+  register(program, context) {
+    program
+      .command('history')
+      .description("list a table's commits, newest first")
+      .argument('<table>', TABLE_ARGUMENT_HELP)
+      .addOption(formatOption())
+      .option('--limit <n>', 'at most this many commits', (value) => {
+        if (!/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--limit ${value}: give a positive whole number`);
+        return Number(value);
+      })
+      .action(async (argument: string, options: { format?: TableFormat; limit?: number }, command) => {
+        const ctx = await context(command);
+        const table = await openTable(ctx, argument, options.format);
+        if (table.format !== 'delta') throw new LakeError('UNSUPPORTED', `lake history does not read ${table.format} tables yet`);
+        const history = await new DeltaTable(table.store, table.location).history(options.limit === undefined ? {} : { limit: options.limit });
+        ctx.result(history, () =>
+          history
+            .map((entry) => `${entry.version}\t${new Date(entry.timestamp).toISOString()}\t${entry.operation ?? '-'}`)
+            .join('\n'),
+        );
+      });
+  },
+};

@@ -1,0 +1,99 @@
+/**
+ * `lake scan TABLE`: a table's rows, as JSON lines (the exact encoding of engine/json-values.ts),
+ * CSV, or an aligned text table.
+ */
+import { createWriteStream } from 'node:fs';
+import { Option } from 'commander';
+import { DeltaTable } from '../../delta/table.js';
+import { batchRowsAsJson, type JsonValue } from '../../engine/json-values.js';
+import { LakeError, UsageError } from '../../errors.js';
+import type { TableFormat } from '../../table-format.js';
+import { asOfOption, type AsOf } from '../as-of.js';
+import type { CommandModule } from '../program.js';
+import { openTable, TABLE_ARGUMENT_HELP, tableFormatOption } from '../table.js';
+
+type OutputFormat = 'jsonl' | 'csv' | 'table' | 'parquet';
+
+interface ScanCommandOptions {
+  tableFormat?: TableFormat;
+  asOf?: AsOf;
+  columns?: string[];
+  where?: string;
+  limit?: number;
+  format?: OutputFormat;
+  output?: string;
+}
+
+export const scanCommand: CommandModule = {
+  name: 'scan',
+  register(program, context) {
+    program
+      .command('scan')
+      .description("print a table's rows")
+      .argument('<table>', TABLE_ARGUMENT_HELP)
+      .addOption(tableFormatOption())
+      .addOption(asOfOption())
+      .option('--columns <a,b,…>', 'only these columns, in this order', (value) => value.split(',').map((c) => c.trim()))
+      .option('--where <sql>', 'only rows matching this SQL condition (not yet supported)')
+      .option('--limit <n>', 'at most this many rows', (value) => {
+        if (!/^\d+$/.test(value)) throw new UsageError(`--limit ${value}: give a whole number`);
+        return Number(value);
+      })
+      .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv', 'table', 'parquet']).default('jsonl'))
+      .option('--output <file>', 'write the rows to this file instead of standard output')
+      .action(async (argument: string, options: ScanCommandOptions, command) => {
+        const ctx = await context(command);
+        if (options.where !== undefined) {
+          throw new UsageError('--where is not supported by lake scan yet: scan without it and filter the output');
+        }
+        if (options.format === 'parquet') {
+          throw new UsageError('--format parquet is not supported by lake scan yet: use jsonl or csv');
+        }
+        const table = await openTable(ctx, argument, options.tableFormat);
+        if (table.format !== 'delta') throw new LakeError('UNSUPPORTED', `lake scan does not read ${table.format} tables yet`);
+        const snapshot = await new DeltaTable(table.store, table.location).snapshot(options.asOf ?? {});
+        const batches = snapshot.scan({
+          ...(options.columns === undefined ? {} : { columns: options.columns }),
+          ...(options.limit === undefined ? {} : { limit: options.limit }),
+        });
+        const file = options.output === undefined ? undefined : createWriteStream(options.output);
+        const write = async (text: string): Promise<void> => {
+          if (file === undefined) ctx.stdout.write(text);
+          else await new Promise<void>((resolve, reject) => file.write(text, (error) => (error ? reject(error) : resolve())));
+        };
+        const columns = options.columns ?? snapshot.schema.fields.map((f) => f.name);
+        const format = options.format ?? 'jsonl';
+        if (format === 'table') {
+          const rows: Record<string, JsonValue>[] = [];
+          for await (const batch of batches) rows.push(...batchRowsAsJson(batch));
+          await write(textTable(columns, rows));
+        } else {
+          if (format === 'csv') await write(`${columns.map(csvField).join(',')}\n`);
+          for await (const batch of batches) {
+            let text = '';
+            for (const row of batchRowsAsJson(batch)) {
+              text += format === 'jsonl' ? `${JSON.stringify(row)}\n` : `${columns.map((c) => csvField(row[c] ?? null)).join(',')}\n`;
+            }
+            await write(text);
+          }
+        }
+        if (file !== undefined) await new Promise<void>((resolve) => file.end(resolve));
+      });
+  },
+};
+
+/** RFC 4180: quoted when needed; nested values as their JSON text; null as an empty field. */
+function csvField(value: JsonValue): string {
+  if (value === null) return '';
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+function textTable(columns: readonly string[], rows: readonly Record<string, JsonValue>[]): string {
+  const cell = (value: JsonValue): string => (value === null ? 'NULL' : typeof value === 'object' ? JSON.stringify(value) : String(value));
+  const cells = rows.map((row) => columns.map((c) => cell(row[c] ?? null)));
+  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...cells.map((r) => r[i]!.length))));
+  const line = (values: readonly string[]) =>
+    values.map((v, i) => (v.length > widths[i]! ? `${v.slice(0, widths[i]! - 1)}…` : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), `(${rows.length} rows)`].join('\n') + '\n';
+}

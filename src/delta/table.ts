@@ -1,0 +1,163 @@
+/**
+ * A Delta table: open it, read a snapshot (latest, at a version, at a timestamp), list its history.
+ */
+import { LakeError, UsageError } from '../errors.js';
+import { openStore, type StoreOptions } from '../storage/index.js';
+import { displayLocation, parseLocation, type Location } from '../storage/location.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import type { CommitInfo } from './actions.js';
+import { LOG_DIR } from './log-files.js';
+import { readCommitActions } from './log-reader.js';
+import { listLogFiles, type CommitFile } from './log-segment.js';
+import { DeltaSnapshot } from './snapshot.js';
+
+export interface SnapshotOptions {
+  /** A table version. */
+  readonly version?: number;
+  /** A time (ms since the epoch, or a Date): the latest version committed at or before it. */
+  readonly timestamp?: number | Date;
+}
+
+export interface HistoryEntry extends CommitInfo {
+  readonly version: number;
+  /** Commit time in ms (in-commit timestamp when the commit has one, else the file's time). */
+  readonly timestamp: number;
+}
+
+export class DeltaTable {
+  constructor(
+    readonly store: ObjectStore,
+    readonly location: Location,
+  ) {}
+
+  /** Opens the table at a path or URL; TABLE_NOT_FOUND when there is no Delta log there. */
+  static async open(location: string | Location, options: StoreOptions = {}): Promise<DeltaTable> {
+    const parsed = typeof location === 'string' ? parseLocation(location) : location;
+    const table = new DeltaTable(openStore(parsed, options), parsed);
+    for await (const _ of table.store.list(LOG_DIR)) return table;
+    throw new LakeError(
+      'TABLE_NOT_FOUND',
+      `no Delta table at ${displayLocation(parsed)}: there is no ${LOG_DIR} directory; check the location`,
+    );
+  }
+
+  async snapshot(options: SnapshotOptions = {}): Promise<DeltaSnapshot> {
+    if (options.version !== undefined && options.timestamp !== undefined) {
+      throw new UsageError('give a version or a timestamp to read, not both');
+    }
+    const version = options.timestamp === undefined ? options.version : await this.versionAt(toMillis(options.timestamp));
+    return DeltaSnapshot.load(this.store, this.location, version === undefined ? {} : { version });
+  }
+
+  /**
+   * The latest version committed at or before `timestamp`. Commit times are in-commit timestamps
+   * where the table has them, else commit file times made strictly increasing the way Delta does
+   * (a commit whose file time is not after its predecessor's counts as 1 ms later).
+   */
+  async versionAt(timestamp: number): Promise<number> {
+    const commits = await this.listCommits();
+    const times = await CommitTimes.of(this.store, commits);
+    const first = await times.at(0);
+    const last = await times.at(commits.length - 1);
+    const describe = (i: number, t: number) => `version ${commits[i]!.version} (${new Date(t).toISOString()})`;
+    if (timestamp < first) {
+      throw new LakeError(
+        'TIMESTAMP_OUT_OF_RANGE',
+        `${displayLocation(this.location)} has no version at or before ${new Date(timestamp).toISOString()}: the earliest is ${describe(0, first)}`,
+      );
+    }
+    if (timestamp > last) {
+      throw new LakeError(
+        'TIMESTAMP_OUT_OF_RANGE',
+        `${new Date(timestamp).toISOString()} is after the latest commit of ${displayLocation(this.location)}, ${describe(commits.length - 1, last)}: use a time up to then, or read the latest version`,
+      );
+    }
+    let low = 0; // times.at(low) <= timestamp
+    let high = commits.length - 1;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if ((await times.at(mid)) <= timestamp) low = mid;
+      else high = mid - 1;
+    }
+    return commits[low]!.version;
+  }
+
+  /** Commits newest first, with their commitInfo. */
+  async history(options: { limit?: number } = {}): Promise<HistoryEntry[]> {
+    const commits = (await this.listCommits()).reverse().slice(0, options.limit ?? Infinity);
+    return Promise.all(
+      commits.map(async (commit) => {
+        const actions = await readCommitActions(this.store, commit.key);
+        const info = actions.find((action) => action.commitInfo !== undefined)?.commitInfo ?? {};
+        const timestamp = typeof info.inCommitTimestamp === 'number' ? info.inCommitTimestamp : commit.lastModified.getTime();
+        return { ...info, version: commit.version, timestamp };
+      }),
+    );
+  }
+
+  private async listCommits(): Promise<CommitFile[]> {
+    const commits: CommitFile[] = [];
+    for (const { file, meta } of await listLogFiles(this.store, 0)) {
+      if (file.kind === 'commit') commits.push({ version: file.version, key: file.key, lastModified: meta.lastModified });
+    }
+    if (commits.length === 0) {
+      throw new LakeError('TABLE_NOT_FOUND', `no Delta commits at ${displayLocation(this.location)}: check the location`);
+    }
+    return commits;
+  }
+}
+
+/**
+ * Commit times by position in the commit list, read lazily: in-commit timestamps need the commit
+ * file, and a binary search reads only a few. In-commit timestamps, once enabled, stay enabled,
+ * so the commits that have them are a suffix of the log.
+ */
+class CommitTimes {
+  private readonly cache = new Map<number, number | undefined>();
+
+  private constructor(
+    private readonly store: ObjectStore,
+    private readonly commits: readonly CommitFile[],
+    private readonly fileTimes: readonly number[],
+    /** Index of the first commit with an in-commit timestamp (commits.length when none). */
+    private readonly ictStart: number,
+  ) {}
+
+  static async of(store: ObjectStore, commits: readonly CommitFile[]): Promise<CommitTimes> {
+    const fileTimes: number[] = [];
+    for (const commit of commits) {
+      const time = commit.lastModified.getTime();
+      fileTimes.push(fileTimes.length > 0 && time <= fileTimes.at(-1)! ? fileTimes.at(-1)! + 1 : time);
+    }
+    const times = new CommitTimes(store, commits, fileTimes, commits.length);
+    if ((await times.inCommitTimestamp(commits.length - 1)) === undefined) return times;
+    let low = 0;
+    let high = commits.length - 1; // has one
+    while (low < high) {
+      const mid = Math.floor((low + high) / 2);
+      if ((await times.inCommitTimestamp(mid)) === undefined) low = mid + 1;
+      else high = mid;
+    }
+    return new CommitTimes(store, commits, fileTimes, low);
+  }
+
+  async at(index: number): Promise<number> {
+    if (index < this.ictStart) return this.fileTimes[index]!;
+    return (await this.inCommitTimestamp(index)) ?? this.fileTimes[index]!;
+  }
+
+  private async inCommitTimestamp(index: number): Promise<number | undefined> {
+    if (!this.cache.has(index)) {
+      const actions = await readCommitActions(this.store, this.commits[index]!.key);
+      const info = actions.find((action) => action.commitInfo !== undefined)?.commitInfo;
+      this.cache.set(index, typeof info?.inCommitTimestamp === 'number' ? info.inCommitTimestamp : undefined);
+    }
+    return this.cache.get(index);
+  }
+}
+
+function toMillis(timestamp: number | Date): number {
+  const ms = timestamp instanceof Date ? timestamp.getTime() : timestamp;
+  if (!Number.isFinite(ms)) throw new UsageError(`invalid timestamp ${String(timestamp)}`);
+  return ms;
+}
