@@ -23,6 +23,18 @@ export interface LogSegment {
   readonly commits: readonly CommitFile[];
   /** The commit file of `version` itself, when it is still in the log (its time, its commitInfo). */
   readonly commitAtVersion: CommitFile | undefined;
+  /**
+   * The files to replay after the checkpoint, ascending: the commits, except that a log
+   * compaction file (PROTOCOL.md "Log Compaction Files") stands in for the run of commits it
+   * covers when it lies wholly inside the segment — one file read instead of many.
+   */
+  readonly replay: readonly ReplayFile[];
+}
+
+export interface ReplayFile {
+  readonly key: string;
+  readonly firstVersion: number;
+  readonly lastVersion: number;
 }
 
 export interface LastCheckpointHint {
@@ -80,8 +92,10 @@ function segmentFrom(
 ): LogSegment | undefined {
   const commits = new Map<number, CommitFile>();
   const checkpointsByVersion = new Map<number, CheckpointFile[]>();
+  const compactions: { version: number; endVersion: number; key: string }[] = [];
   for (const { file, meta } of listed) {
     if (file.kind === 'commit') commits.set(file.version, { version: file.version, key: file.key, lastModified: meta.lastModified });
+    else if (file.kind === 'compaction') compactions.push(file);
     else if (file.kind === 'checkpoint') {
       const group = checkpointsByVersion.get(file.version) ?? [];
       group.push(file);
@@ -127,7 +141,36 @@ function segmentFrom(
     }
     segmentCommits.push(commit);
   }
-  return { version, checkpoint, commits: segmentCommits, commitAtVersion: commits.get(version) };
+  return {
+    version,
+    checkpoint,
+    commits: segmentCommits,
+    commitAtVersion: commits.get(version),
+    replay: replayFiles(segmentCommits, compactions, first, version),
+  };
+}
+
+/** Commits from `first` to `last`, with the longest compaction starting at each version used instead. */
+function replayFiles(
+  commits: readonly CommitFile[],
+  compactions: readonly { version: number; endVersion: number; key: string }[],
+  first: number,
+  last: number,
+): ReplayFile[] {
+  const files: ReplayFile[] = [];
+  for (let v = first; v <= last; ) {
+    const compaction = compactions
+      .filter((c) => c.version === v && c.endVersion <= last)
+      .sort((a, b) => b.endVersion - a.endVersion)[0];
+    if (compaction !== undefined) {
+      files.push({ key: compaction.key, firstVersion: v, lastVersion: compaction.endVersion });
+      v = compaction.endVersion + 1;
+    } else {
+      files.push({ key: commits[v - first]!.key, firstVersion: v, lastVersion: v });
+      v++;
+    }
+  }
+  return files;
 }
 
 /**

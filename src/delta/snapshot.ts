@@ -45,9 +45,9 @@ export class DeltaSnapshot {
 
   static async fromSegment(store: ObjectStore, location: Location, segment: LogSegment): Promise<DeltaSnapshot> {
     const reconciler = new Reconciler(location);
-    // Commits are small and read in parallel; they are applied newest first.
-    const commits = await Promise.all(segment.commits.map((commit) => readCommitActions(store, commit.key)));
-    for (let i = commits.length - 1; i >= 0; i--) reconciler.applyCommit(commits[i]!);
+    // Commits (and compactions) are small and read in parallel; they are applied newest first.
+    const replayed = await Promise.all(segment.replay.map((file) => readCommitActions(store, file.key)));
+    for (let i = replayed.length - 1; i >= 0; i--) reconciler.applyCommit(replayed[i]!);
     if (segment.checkpoint !== undefined) {
       reconciler.applyCheckpoint(await readCheckpointActions(store, segment.checkpoint.files));
     }
@@ -56,14 +56,14 @@ export class DeltaSnapshot {
     if (state.protocol === undefined) {
       throw new LakeError('MISSING_PROTOCOL', `${where} has no protocol action in its log: the log is corrupt`);
     }
-    checkReadSupport(state.protocol, `Delta table ${store.url}`);
+    checkReadSupport(state.protocol, state.metadata, `Delta table ${store.url}`);
     if (state.metadata === undefined) {
       throw new LakeError('MISSING_METADATA', `${where} has no metaData action in its log: the log is corrupt`);
     }
-    const lastCommit = segment.commits.at(-1);
+    const lastReplayed = segment.replay.at(-1);
     const commitActions =
-      lastCommit?.version === segment.version
-        ? commits.at(-1)
+      lastReplayed !== undefined && lastReplayed.firstVersion === segment.version
+        ? replayed.at(-1)
         : segment.commitAtVersion === undefined
           ? undefined
           : await readCommitActions(store, segment.commitAtVersion.key);

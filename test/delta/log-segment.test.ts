@@ -85,6 +85,15 @@ describe('loadLogSegment', () => {
     expect(segment.commits.map((c) => c.version)).toEqual([2, 3]);
   });
 
+  it('replays a log compaction file instead of the commits it covers, when it fits the segment', async () => {
+    const store = await logWith(`${v(0)}.json`, `${v(1)}.json`, `${v(2)}.json`, `${v(3)}.json`, `${v(1)}.${v(2)}.compacted.json`, `${v(2)}.${v(9)}.compacted.json`);
+    const segment = await loadLogSegment(store);
+    expect(segment.replay.map((f) => [f.firstVersion, f.lastVersion])).toEqual([[0, 0], [1, 2], [3, 3]]);
+    expect(segment.commits.map((c) => c.version)).toEqual([0, 1, 2, 3]);
+    const early = await loadLogSegment(store, { version: 1 });
+    expect(early.replay.map((f) => [f.firstVersion, f.lastVersion])).toEqual([[0, 0], [1, 1]]);
+  });
+
   it('names the missing version when commits are not contiguous', async () => {
     const store = await logWith(`${v(0)}.json`, `${v(2)}.json`);
     await expect(loadLogSegment(store)).rejects.toMatchObject({ code: 'LOG_VERSIONS_NOT_CONTIGUOUS' });
