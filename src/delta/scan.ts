@@ -3,7 +3,8 @@
  * are read with their physical schema, columns matched by name, physical name or field id (column
  * mapping), nested names mapped back, types cast up where files hold older narrower types (type
  * widening, timestamp units), partition values added as constant columns, missing columns read as
- * nulls, and deleted rows (deletion vectors) dropped.
+ * nulls, and deleted rows (deletion vectors) dropped. With `where`, files that cannot match are
+ * skipped (file-pruning.ts) and rows are filtered (engine/predicate-eval.ts).
  */
 import {
   Field,
@@ -19,11 +20,14 @@ import {
 } from 'apache-arrow';
 import { LakeError } from '../errors.js';
 import { castData, readParquet } from '../engine/parquet.js';
+import { boundColumns } from '../engine/predicate-bind.js';
+import { evaluateFilter } from '../engine/predicate-eval.js';
 import { openStore } from '../storage/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { AddFile } from './actions.js';
 import { describeDataPath, resolveDataPath } from './data-paths.js';
 import { keepMask, loadDeletionVector, type DvFile } from './deletion-vector.js';
+import { bindWhere, filePruner } from './file-pruning.js';
 import { nullData, parsePartitionValue, partitionData } from './partition-values.js';
 import {
   columnMappingMode,
@@ -40,6 +44,11 @@ import type { DeltaSnapshot } from './snapshot.js';
 export interface ScanOptions {
   /** Logical top-level column names to return, in this order (default: all, in schema order). */
   readonly columns?: readonly string[];
+  /**
+   * Only rows for which this SQL boolean expression (DuckDB's dialect, see engine/predicate.ts)
+   * is true. Files that cannot hold such rows (partition values, statistics) are not read.
+   */
+  readonly where?: string;
   /** Stop after this many rows. */
   readonly limit?: number;
 }
@@ -50,17 +59,40 @@ export async function* scanSnapshot(snapshot: DeltaSnapshot, options: ScanOption
   const mode = columnMappingMode(snapshot.metadata, snapshot.protocol);
   const partitionColumns = new Set(snapshot.metadata.partitionColumns);
   let remaining = options.limit ?? Infinity;
+  const predicate = options.where === undefined ? undefined : await bindWhere(snapshot, options.where);
   if (remaining <= 0) return;
-  const files = [...snapshot.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  let files = [...snapshot.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  // The predicate's columns are read too (after the requested ones) and dropped after filtering.
+  let readFields = fields;
+  let readSchema = schema;
+  let filter: ((batch: RecordBatch) => Uint8Array) | undefined;
+  if (predicate !== undefined) {
+    files = files.filter(filePruner(snapshot, predicate));
+    const extra = boundColumns(predicate)
+      .map((column) => column.path[0]!)
+      .filter((name, i, names) => names.indexOf(name) === i && !fields.some((f) => f.name === name))
+      .map((name) => snapshot.schema.fields.find((f) => f.name === name)!);
+    readFields = [...fields, ...extra];
+    readSchema = new Schema(readFields.map((field) => arrowField(field)));
+    filter = (batch) => evaluateFilter(predicate, batch);
+  }
+  const project = readFields.length === fields.length ? undefined : fields.map((_, i) => i);
   for (const file of files) {
-    for (const batch of await readFile(snapshot, file, fields, schema, mode, partitionColumns)) {
-      if (batch.numRows === 0) continue;
+    for (const read of await readFile(snapshot, file, readFields, readSchema, mode, partitionColumns, filter)) {
+      if (read.numRows === 0) continue;
+      const batch = project === undefined ? read : projectBatch(read, schema, project);
       const out = batch.numRows > remaining ? batch.slice(0, remaining) : batch;
       yield out;
       remaining -= out.numRows;
       if (remaining <= 0) return;
     }
   }
+}
+
+/** The columns at `indexes` of a batch, as a batch of `schema`. */
+function projectBatch(batch: RecordBatch, schema: Schema, indexes: readonly number[]): RecordBatch {
+  const children = indexes.map((i) => batch.data.children[i]!);
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
 }
 
 function selectFields(snapshot: DeltaSnapshot, columns: readonly string[] | undefined): StructField[] {
@@ -84,6 +116,7 @@ async function readFile(
   schema: Schema,
   mode: ColumnMappingMode,
   partitionColumns: ReadonlySet<string>,
+  filter?: (batch: RecordBatch) => Uint8Array,
 ): Promise<RecordBatch[]> {
   const { store, key, shown } = locateFile(snapshot, file.path);
   const table = readParquet((await store.get(key)).bytes);
@@ -115,13 +148,14 @@ async function readFile(
       }
     });
     const whole = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
-    if (deleted === undefined) {
-      batches.push(whole);
-    } else {
-      const mask = keepMask(deleted, firstRow, length);
-      if (mask === undefined) batches.push(whole);
-      else batches.push(...keptRuns(whole, mask));
+    let mask = deleted === undefined ? undefined : keepMask(deleted, firstRow, length);
+    if (filter !== undefined) {
+      const matching = filter(whole);
+      if (mask !== undefined) for (let i = 0; i < length; i++) matching[i]! &= mask[i]!;
+      mask = matching;
     }
+    if (mask === undefined) batches.push(whole);
+    else batches.push(...keptRuns(whole, mask));
     firstRow += length;
   }
   return batches;

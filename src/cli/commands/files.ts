@@ -1,5 +1,6 @@
 /** `lake files TABLE`: the live data files of a snapshot. */
 import { describeFiles } from '../../delta/describe.js';
+import { filesMatching } from '../../delta/file-pruning.js';
 import { DeltaTable } from '../../delta/table.js';
 import { LakeError } from '../../errors.js';
 import type { TableFormat } from '../../table-format.js';
@@ -16,12 +17,13 @@ export const filesCommand: CommandModule = {
       .argument('<table>', TABLE_ARGUMENT_HELP)
       .addOption(formatOption())
       .addOption(asOfOption())
-      .action(async (argument: string, options: { format?: TableFormat; asOf?: AsOf }, command) => {
+      .option('--where <sql>', 'only files that may hold rows for which this SQL condition is true (pruned by partition values and statistics)')
+      .action(async (argument: string, options: { format?: TableFormat; asOf?: AsOf; where?: string }, command) => {
         const ctx = await context(command);
         const table = await openTable(ctx, argument, options.format);
         if (table.format !== 'delta') throw new LakeError('UNSUPPORTED', `lake files does not read ${table.format} tables yet`);
         const snapshot = await new DeltaTable(table.store, table.location).snapshot(options.asOf ?? {});
-        const files = describeFiles(snapshot);
+        const files = describeFiles(snapshot, options.where === undefined ? snapshot.files : await filesMatching(snapshot, options.where));
         ctx.result(files, () => files.map((f) => `${f.path}\t${f.size}\t${f.numRecords ?? '?'} rows`).join('\n'));
       });
   },

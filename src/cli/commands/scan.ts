@@ -34,7 +34,7 @@ export const scanCommand: CommandModule = {
       .addOption(tableFormatOption())
       .addOption(asOfOption())
       .option('--columns <a,b,…>', 'only these columns, in this order', (value) => value.split(',').map((c) => c.trim()))
-      .option('--where <sql>', 'only rows matching this SQL condition (not yet supported)')
+      .option('--where <sql>', "only rows for which this SQL condition (DuckDB's dialect) is true, e.g. \"id > 10 AND name LIKE 'a%'\"")
       .option('--limit <n>', 'at most this many rows', (value) => {
         if (!/^\d+$/.test(value)) throw new UsageError(`--limit ${value}: give a whole number`);
         return Number(value);
@@ -43,9 +43,6 @@ export const scanCommand: CommandModule = {
       .option('--output <file>', 'write the rows to this file instead of standard output')
       .action(async (argument: string, options: ScanCommandOptions, command) => {
         const ctx = await context(command);
-        if (options.where !== undefined) {
-          throw new UsageError('--where is not supported by lake scan yet: scan without it and filter the output');
-        }
         if (options.format === 'parquet') {
           throw new UsageError('--format parquet is not supported by lake scan yet: use jsonl or csv');
         }
@@ -54,6 +51,7 @@ export const scanCommand: CommandModule = {
         const snapshot = await new DeltaTable(table.store, table.location).snapshot(options.asOf ?? {});
         const batches = snapshot.scan({
           ...(options.columns === undefined ? {} : { columns: options.columns }),
+          ...(options.where === undefined ? {} : { where: options.where }),
           ...(options.limit === undefined ? {} : { limit: options.limit }),
         });
         const file = options.output === undefined ? undefined : createWriteStream(options.output);
