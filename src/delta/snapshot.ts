@@ -6,9 +6,9 @@ import type { Schema } from 'apache-arrow';
 import { LakeError } from '../errors.js';
 import type { Location } from '../storage/location.js';
 import type { ObjectStore } from '../storage/object-store.js';
-import type { AddFile, CommitInfo, DomainMetadata, Metadata, Protocol, RemoveFile, Txn } from './actions.js';
+import type { Action, AddFile, CommitInfo, DomainMetadata, Metadata, Protocol, RemoveFile, Txn } from './actions.js';
 import { resolveDataPath, type DataPath } from './data-paths.js';
-import { readCheckpointActions, readCommitActions } from './log-reader.js';
+import { CheckpointReader, readCommitActions, type PartitionFilter } from './log-reader.js';
 import { loadLogSegment, type LogSegment } from './log-segment.js';
 import { checkReadSupport } from './protocol-support.js';
 import { Reconciler } from './replay.js';
@@ -38,20 +38,54 @@ export class DeltaSnapshot {
   ) {}
 
   /** Loads the snapshot at `version` (default: latest) of the table whose root `store` is. */
-  static async load(store: ObjectStore, location: Location, options: { version?: number } = {}): Promise<DeltaSnapshot> {
-    const segment = await loadLogSegment(store, options);
-    return DeltaSnapshot.fromSegment(store, location, segment);
+  static async load(store: ObjectStore, location: Location, options: SnapshotLoadOptions = {}): Promise<DeltaSnapshot> {
+    const segment = await loadLogSegment(store, options.version === undefined ? {} : { version: options.version });
+    return DeltaSnapshot.fromSegment(store, location, segment, options);
   }
 
-  static async fromSegment(store: ObjectStore, location: Location, segment: LogSegment): Promise<DeltaSnapshot> {
+  static async fromSegment(store: ObjectStore, location: Location, segment: LogSegment, options: FileLoadOptions = {}): Promise<DeltaSnapshot> {
     const reconciler = new Reconciler(location);
-    // Commits (and compactions) are small and read in parallel; they are applied newest first.
-    const replayed = await Promise.all(segment.replay.map((file) => readCommitActions(store, file.key)));
+    // Commits (and compactions) are small and read in parallel, and so is the checkpoint (its
+    // actions other than adds; adds are read last, column-wise). Commits apply newest first.
+    const opening = segment.checkpoint === undefined ? undefined : CheckpointReader.open(store, segment.checkpoint.files);
+    opening?.catch(() => {}); // handled where it is awaited; this keeps an early failure from being "unhandled"
+    let replayed: Action[][];
+    try {
+      replayed = await mapLimited(segment.replay, COMMIT_READS, (file) => readCommitActions(store, file.key));
+    } catch (error) {
+      await opening?.then((checkpoint) => checkpoint.close()).catch(() => {});
+      throw error;
+    }
     for (let i = replayed.length - 1; i >= 0; i--) reconciler.applyCommit(replayed[i]!);
-    if (segment.checkpoint !== undefined) {
-      reconciler.applyCheckpoint(await readCheckpointActions(store, segment.checkpoint.files));
+    // The partition filter is made from the table's protocol and metadata: known once every action
+    // but the checkpoint's adds is applied. Commit adds are filtered afterwards.
+    let filter: PartitionFilter | undefined;
+    const makeFilter = async (): Promise<void> => {
+      const { protocol, metadata } = reconciler.result();
+      if (options.partitionFilter !== undefined && protocol !== undefined && metadata !== undefined) {
+        checkReadSupport(protocol, metadata, `Delta table ${store.url}`);
+        filter = await options.partitionFilter({ protocol, metadata });
+        reconciler.filterPartitions(filter);
+      }
+    };
+    if (opening !== undefined) {
+      const checkpoint = await opening;
+      try {
+        reconciler.applyCheckpoint(checkpoint.actions);
+        await makeFilter();
+        const stats = options.stats !== false;
+        for (const adds of await checkpoint.adds(filter === undefined ? { stats } : { stats, partitionFilter: filter })) {
+          reconciler.applyCheckpointAdds(adds);
+        }
+      } finally {
+        await checkpoint.close();
+      }
+    } else {
+      await makeFilter();
     }
     const state = reconciler.result();
+    let files = filter === undefined ? state.files : state.files.filter((file) => filter!(file.partitionValues ?? {}));
+    if (options.stats === false) files = files.map(withoutStats);
     const where = `Delta table ${store.url} at version ${segment.version}`;
     if (state.protocol === undefined) {
       throw new LakeError('MISSING_PROTOCOL', `${where} has no protocol action in its log: the log is corrupt`);
@@ -80,7 +114,7 @@ export class DeltaSnapshot {
       timestamp,
       state.protocol,
       state.metadata,
-      state.files,
+      files,
       state.tombstones,
       state.txns,
       state.domainMetadata,
@@ -116,6 +150,56 @@ export class DeltaSnapshot {
   scan(options: ScanOptions = {}): AsyncIterable<RecordBatch> {
     return scanSnapshot(this, options);
   }
+}
+
+/**
+ * Commit files read at once. Enough to hide latency; bounded so that a thousand small reads do
+ * not queue ahead of the checkpoint's (on the local store they share libuv's four threads).
+ */
+const COMMIT_READS = 16;
+
+/** `Promise.all(items.map(fn))` with at most `limit` calls in flight; results in order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** How a snapshot's live files are read. */
+export interface FileLoadOptions {
+  /**
+   * Read per-file statistics (`stats`, and `stats_parsed` where stats is null). Default true.
+   * With false the files have no statistics, which is safe for pruning (nothing is pruned on
+   * statistics) and for describing (row counts are unknown), and a large checkpoint loads faster.
+   */
+  readonly stats?: boolean;
+  /**
+   * Keep only the live files whose partition values pass the filter made here from the table's
+   * protocol and metadata (return undefined to keep all). For a checkpoint the filter runs once
+   * per distinct partitionValues and only the passing rows are read. `files` then holds only
+   * those files; everything else about the snapshot is unchanged.
+   */
+  readonly partitionFilter?: (table: { readonly protocol: Protocol; readonly metadata: Metadata }) =>
+    | PartitionFilter
+    | undefined
+    | Promise<PartitionFilter | undefined>;
+}
+
+export interface SnapshotLoadOptions extends FileLoadOptions {
+  readonly version?: number;
+}
+
+function withoutStats(file: AddFile): AddFile {
+  if (file.stats === undefined && (file as { stats_parsed?: unknown }).stats_parsed === undefined) return file;
+  const { stats: _stats, stats_parsed: _parsed, ...rest } = file as AddFile & { stats_parsed?: unknown };
+  return rest;
 }
 
 /** In-commit timestamps apply from `delta.inCommitTimestampEnablementVersion` on (PROTOCOL.md "In-Commit Timestamps"). */

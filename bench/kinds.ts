@@ -1,0 +1,12 @@
+/** The measurements of bench/run.ts, and what each one times. */
+export const KINDS = {
+  'duckdb-baseline':
+    'DuckDB: SELECT add.path, add.size, add.partitionValues, add.modificationTime FROM read_parquet(<checkpoint>) WHERE add IS NOT NULL, materialized into JavaScript column arrays (getColumnsJS)',
+  'duckdb-aggregate': 'DuckDB: count(*), sum(add.size) over the checkpoint, nothing crosses into JavaScript (a lower bound for reading it)',
+  'load-default': 'DeltaTable.snapshot() of the latest version (files with stats), files.length',
+  'load-no-stats': 'DeltaSnapshot.load(…, {stats: false}) of the latest version, files.length',
+  'pruned-pushdown':
+    "files --where: DeltaSnapshot.load(…, {partitionFilter: partitionFilterFromWhere(where)}) then filesMatching(snapshot, where) and describeFiles (what `lake files --where` prints)",
+  'pruned-after-load': 'files --where without pushdown: DeltaTable.snapshot() then filesMatching(snapshot, where) and describeFiles',
+} as const;
+export type Kind = keyof typeof KINDS;
