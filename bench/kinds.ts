@@ -4,9 +4,9 @@ export const KINDS = {
     'DuckDB: SELECT add.path, add.size, add.partitionValues, add.modificationTime FROM read_parquet(<checkpoint>) WHERE add IS NOT NULL, materialized into JavaScript column arrays (getColumnsJS)',
   'duckdb-aggregate': 'DuckDB: count(*), sum(add.size) over the checkpoint, nothing crosses into JavaScript (a lower bound for reading it)',
   'load-default': 'DeltaTable.snapshot() of the latest version (files with stats), files.length',
-  'load-no-stats': 'DeltaSnapshot.load(…, {stats: false}) of the latest version, files.length',
+  'load-no-stats': 'DeltaTable.snapshot({stats: false}) of the latest version (what `lake scan` without --where loads), files.length',
   'pruned-pushdown':
-    "files --where: DeltaSnapshot.load(…, {partitionFilter: partitionFilterFromWhere(where)}) then filesMatching(snapshot, where) and describeFiles (what `lake files --where` prints)",
+    "files --where: DeltaTable.snapshot({partitionFilter: partitionFilterFromWhere(where)}) then filesMatching(snapshot, where) and describeFiles (what `lake files --where` does)",
   'pruned-after-load': 'files --where without pushdown: DeltaTable.snapshot() then filesMatching(snapshot, where) and describeFiles',
 } as const;
 export type Kind = keyof typeof KINDS;

@@ -6,7 +6,6 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DeltaTable } from '../src/delta/table.js';
-import { DeltaSnapshot } from '../src/delta/snapshot.js';
 import { filesMatching, partitionFilterFromWhere } from '../src/delta/file-pruning.js';
 import { describeFiles } from '../src/delta/describe.js';
 import { KINDS, type Kind } from './kinds.js';
@@ -37,11 +36,11 @@ async function run(kind: Kind, dir: string, checkpoint: string, where: string): 
     }
     case 'load-no-stats': {
       const table = await DeltaTable.open(dir);
-      return (await DeltaSnapshot.load(table.store, table.location, { stats: false })).files.length;
+      return (await table.snapshot({ stats: false })).files.length;
     }
     case 'pruned-pushdown': {
       const table = await DeltaTable.open(dir);
-      const snapshot = await DeltaSnapshot.load(table.store, table.location, { partitionFilter: partitionFilterFromWhere(where) });
+      const snapshot = await table.snapshot({ partitionFilter: partitionFilterFromWhere(where) });
       return describeFiles(snapshot, await filesMatching(snapshot, where)).length;
     }
     case 'pruned-after-load': {

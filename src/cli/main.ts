@@ -2,7 +2,7 @@
  * The `lake` CLI entry point. `main` runs one invocation in-process and returns its exit code;
  * bin/lake calls it with the real process streams and exits with the result.
  */
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../version.js';
 import type { Command } from 'commander';
 import { buildProgram } from './program.js';
 import type { CliIo, GlobalOptions } from './context.js';
@@ -36,18 +36,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       helpCommand: subcommand === undefined ? 'lake --help' : `lake ${subcommand} --help`,
     });
   }
-}
-
-let cachedVersion: string | undefined;
-
-/** The version in package.json (src/cli and dist/cli are both two levels below it). */
-export function packageVersion(): string {
-  if (cachedVersion === undefined) {
-    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-    const version = (JSON.parse(text) as { version?: unknown }).version;
-    cachedVersion = typeof version === 'string' ? version : '0.0.0';
-  }
-  return cachedVersion;
 }
 
 /** Whether a flag appears before `--` (for errors raised before commander stored the options). */

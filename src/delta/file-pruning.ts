@@ -79,7 +79,15 @@ export function partitionFilterFromWhere(
 
 /** A test of files against a bound predicate: false means no row of the file can match. */
 export function filePruner(snapshot: DeltaSnapshot, predicate: BoundPredicate): (file: AddFile) => boolean {
-  const context = pruningContext(snapshot);
+  return filePrunerFor(snapshot, predicate);
+}
+
+/** filePruner for any table state with a protocol and metadata (a snapshot, a transaction's read). */
+export function filePrunerFor(
+  table: { readonly metadata: Metadata; readonly protocol: Protocol; readonly schema?: StructType },
+  predicate: BoundPredicate,
+): (file: AddFile) => boolean {
+  const context = pruningContext(table);
   return (file) => mayMatch(predicate, deltaFileStats(file, context));
 }
 

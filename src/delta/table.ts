@@ -9,9 +9,11 @@ import type { CommitInfo } from './actions.js';
 import { LOG_DIR } from './log-files.js';
 import { readCommitActions } from './log-reader.js';
 import { listLogFiles, type CommitFile } from './log-segment.js';
-import { DeltaSnapshot } from './snapshot.js';
+import { createTable, type CreateTableOptions } from './operations/create.js';
+import { DeltaSnapshot, type FileLoadOptions } from './snapshot.js';
 
-export interface SnapshotOptions {
+/** Which version to read (at most one of version and timestamp), and how to read its files. */
+export interface SnapshotOptions extends FileLoadOptions {
   /** A table version. */
   readonly version?: number;
   /** A time (ms since the epoch, or a Date): the latest version committed at or before it. */
@@ -41,12 +43,21 @@ export class DeltaTable {
     );
   }
 
+  /** Creates a table (version 0) at a path or URL; TABLE_EXISTS when one is there already. */
+  static async create(location: string | Location, options: CreateTableOptions, storeOptions: StoreOptions = {}): Promise<DeltaTable> {
+    const parsed = typeof location === 'string' ? parseLocation(location) : location;
+    const table = new DeltaTable(openStore(parsed, storeOptions), parsed);
+    await createTable(table.store, parsed, options);
+    return table;
+  }
+
   async snapshot(options: SnapshotOptions = {}): Promise<DeltaSnapshot> {
     if (options.version !== undefined && options.timestamp !== undefined) {
       throw new UsageError('give a version or a timestamp to read, not both');
     }
-    const version = options.timestamp === undefined ? options.version : await this.versionAt(toMillis(options.timestamp));
-    return DeltaSnapshot.load(this.store, this.location, version === undefined ? {} : { version });
+    const { version: _version, timestamp, ...files } = options;
+    const version = timestamp === undefined ? options.version : await this.versionAt(toMillis(timestamp));
+    return DeltaSnapshot.load(this.store, this.location, version === undefined ? files : { ...files, version });
   }
 
   /**

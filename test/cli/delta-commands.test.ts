@@ -2,10 +2,15 @@
  * `lake info/files/history/scan` on real Delta tables (the DAT cases of the conformance corpus):
  * the JSON shapes are a contract, and what they print must agree with the library.
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { filesMatching } from '../../src/delta/file-pruning.js';
 import { DeltaTable } from '../../src/delta/table.js';
+import { batchRowsAsJson } from '../../src/engine/json-values.js';
+import { readParquet } from '../../src/engine/parquet.js';
 import { findConformanceDir } from '../conformance/delta-cases.js';
 
 class Output {
@@ -57,6 +62,36 @@ describeWithData('lake commands on Delta tables', () => {
       expect(file.path).not.toMatch(/%[0-9A-F]{2}/);
     }
     expect(files.map((f) => f.path)).toEqual([...files.map((f) => f.path)].sort());
+  });
+
+  it('files --where (partitions pruned while the log is read) lists what pruning the full snapshot gives', async () => {
+    const snapshot = await (await DeltaTable.open(partitioned)).snapshot();
+    const letters = [...new Set(snapshot.files.map((f) => f.partitionValues.letter))].filter((l) => typeof l === 'string');
+    expect(letters.length).toBeGreaterThan(1);
+    const where = `letter = '${letters[0]}'`;
+    const { code, stdout } = await lake('files', partitioned, '--where', where, '--json');
+    expect(code).toBe(0);
+    const listed = (JSON.parse(stdout) as { path: string }[]).map((f) => f.path);
+    const expected = (await filesMatching(snapshot, where)).map((f) => decodeURIComponent(f.path)).sort();
+    expect(listed).toEqual(expected);
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.length).toBeLessThan(snapshot.files.length);
+  });
+
+  it('scan --format parquet writes the rows scan prints as JSON lines', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lake-scan-'));
+    try {
+      const output = join(dir, 'rows.parquet');
+      const written = await lake('scan', partitioned, '--format', 'parquet', '--output', output);
+      expect(written.code).toBe(0);
+      const fromParquet = readParquet(new Uint8Array(await readFile(output)));
+      const rows = fromParquet.batches.flatMap((batch) => [...batchRowsAsJson(batch)]).map((row) => JSON.stringify(row));
+      const jsonl = (await lake('scan', partitioned)).stdout.split('\n').filter(Boolean);
+      expect(rows.sort()).toEqual(jsonl.sort());
+      expect(rows.length).toBeGreaterThan(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('history --json is newest first and honours --limit', async () => {

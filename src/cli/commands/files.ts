@@ -1,6 +1,6 @@
 /** `lake files TABLE`: the live data files of a snapshot. */
 import { describeFiles } from '../../delta/describe.js';
-import { filesMatching } from '../../delta/file-pruning.js';
+import { filesMatching, partitionFilterFromWhere } from '../../delta/file-pruning.js';
 import { DeltaTable } from '../../delta/table.js';
 import { LakeError } from '../../errors.js';
 import type { TableFormat } from '../../table-format.js';
@@ -22,8 +22,13 @@ export const filesCommand: CommandModule = {
         const ctx = await context(command);
         const table = await openTable(ctx, argument, options.format);
         if (table.format !== 'delta') throw new LakeError('UNSUPPORTED', `lake files does not read ${table.format} tables yet`);
-        const snapshot = await new DeltaTable(table.store, table.location).snapshot(options.asOf ?? {});
-        const files = describeFiles(snapshot, options.where === undefined ? snapshot.files : await filesMatching(snapshot, options.where));
+        const { where } = options;
+        // With --where, partitions that cannot match are left out while the log is read.
+        const snapshot = await new DeltaTable(table.store, table.location).snapshot({
+          ...options.asOf,
+          ...(where === undefined ? {} : { partitionFilter: partitionFilterFromWhere(where) }),
+        });
+        const files = describeFiles(snapshot, where === undefined ? snapshot.files : await filesMatching(snapshot, where));
         ctx.result(files, () => files.map((f) => `${f.path}\t${f.size}\t${f.numRecords ?? '?'} rows`).join('\n'));
       });
   },

@@ -1,11 +1,15 @@
 /**
  * `lake scan TABLE`: a table's rows, as JSON lines (the exact encoding of engine/json-values.ts),
- * CSV, or an aligned text table.
+ * CSV, an aligned text table, or a Parquet file.
  */
 import { createWriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Table, type RecordBatch } from 'apache-arrow';
 import { Option } from 'commander';
+import { partitionFilterFromWhere } from '../../delta/file-pruning.js';
 import { DeltaTable } from '../../delta/table.js';
 import { batchRowsAsJson, type JsonValue } from '../../engine/json-values.js';
+import { writeParquet } from '../../engine/parquet-write.js';
 import { LakeError, UsageError } from '../../errors.js';
 import type { TableFormat } from '../../table-format.js';
 import { asOfOption, type AsOf } from '../as-of.js';
@@ -40,15 +44,21 @@ export const scanCommand: CommandModule = {
         return Number(value);
       })
       .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv', 'table', 'parquet']).default('jsonl'))
-      .option('--output <file>', 'write the rows to this file instead of standard output')
+      .option('--output <file>', 'write the rows to this file instead of standard output (required for parquet on a terminal)')
       .action(async (argument: string, options: ScanCommandOptions, command) => {
         const ctx = await context(command);
-        if (options.format === 'parquet') {
-          throw new UsageError('--format parquet is not supported by lake scan yet: use jsonl or csv');
+        if (options.format === 'parquet' && options.output === undefined && process.stdout.isTTY === true) {
+          throw new UsageError('--format parquet writes binary data: give --output FILE or redirect standard output');
         }
         const table = await openTable(ctx, argument, options.tableFormat);
         if (table.format !== 'delta') throw new LakeError('UNSUPPORTED', `lake scan does not read ${table.format} tables yet`);
-        const snapshot = await new DeltaTable(table.store, table.location).snapshot(options.asOf ?? {});
+        const { where } = options;
+        // Statistics are read only when a condition can use them; partitions that cannot match
+        // are left out while the log is read.
+        const snapshot = await new DeltaTable(table.store, table.location).snapshot({
+          ...options.asOf,
+          ...(where === undefined ? { stats: false } : { partitionFilter: partitionFilterFromWhere(where) }),
+        });
         const batches = snapshot.scan({
           ...(options.columns === undefined ? {} : { columns: options.columns }),
           ...(options.where === undefined ? {} : { where: options.where }),
@@ -61,6 +71,16 @@ export const scanCommand: CommandModule = {
         };
         const columns = options.columns ?? snapshot.schema.fields.map((f) => f.name);
         const format = options.format ?? 'jsonl';
+        if (format === 'parquet') {
+          // One file: the rows are gathered first (Parquet's footer describes every row group).
+          const collected: RecordBatch[] = [];
+          for await (const batch of batches) collected.push(batch);
+          const rows = collected.length === 0 ? new Table(snapshot.arrowSchema.select(columns)) : new Table(collected);
+          const bytes = writeParquet(rows);
+          if (options.output !== undefined) await writeFile(options.output, bytes);
+          else await write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as string);
+          return;
+        }
         if (format === 'table') {
           const rows: Record<string, JsonValue>[] = [];
           for await (const batch of batches) rows.push(...batchRowsAsJson(batch));
