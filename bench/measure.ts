@@ -28,6 +28,8 @@ async function run(kind: Kind, dir: string, checkpoint: string, where: string): 
   switch (kind) {
     case 'duckdb-baseline':
       return duckdb(checkpoint, (f) => `SELECT add.path, add.size, add.partitionValues, add.modificationTime FROM read_parquet(${f}) WHERE add IS NOT NULL`);
+    case 'duckdb-baseline-stats':
+      return duckdb(checkpoint, (f) => `SELECT add.path, add.size, add.partitionValues, add.modificationTime, add.stats FROM read_parquet(${f}) WHERE add IS NOT NULL`);
     case 'duckdb-aggregate':
       return duckdb(checkpoint, (f) => `SELECT count(*), sum(add.size) FROM read_parquet(${f}) WHERE add IS NOT NULL`);
     case 'load-default': {

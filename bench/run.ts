@@ -94,10 +94,17 @@ const goal = (text: string, value: number | undefined, limit: number) => {
   if (value === undefined) return;
   console.log(`  ${text}: ${value.toFixed(2)}× (goal ≤ ${limit}×) ${value <= limit ? 'met' : 'NOT met'}`);
 };
-if (baseline !== undefined) {
-  const noStats = stat('load-no-stats');
-  if (fullLoad !== undefined) goal(`snapshot load, default (with stats): ${seconds(fullLoad.ms)} vs DuckDB ${seconds(baseline.ms)}`, fullLoad.ms / baseline.ms, 1.5);
-  if (noStats !== undefined) goal(`snapshot load, stats: false: ${seconds(noStats.ms)} vs DuckDB ${seconds(baseline.ms)}`, noStats.ms / baseline.ms, 1.5);
+// Each load against DuckDB reading the same columns: without stats, and with them.
+const baselineStats = stat('duckdb-baseline-stats');
+const noStats = stat('load-no-stats');
+if (baseline !== undefined && noStats !== undefined) {
+  goal(`snapshot load without stats: ${seconds(noStats.ms)} vs DuckDB reading path/size/partitionValues/modificationTime ${seconds(baseline.ms)}`, noStats.ms / baseline.ms, 1.5);
+}
+if (baselineStats !== undefined && fullLoad !== undefined) {
+  goal(`snapshot load with stats (default): ${seconds(fullLoad.ms)} vs DuckDB reading those and stats ${seconds(baselineStats.ms)}`, fullLoad.ms / baselineStats.ms, 1.5);
+}
+if (baseline !== undefined && fullLoad !== undefined) {
+  console.log(`  snapshot load with stats vs DuckDB without stats: ${(fullLoad.ms / baseline.ms).toFixed(2)}× (the stats are ≈ 300 MB of JSON text more)`);
 }
 const pruned = stat('pruned-pushdown');
 if (pruned !== undefined && fullLoad !== undefined) {

@@ -51,6 +51,8 @@ export interface ScanOptions {
   readonly where?: string;
   /** Stop after this many rows. */
   readonly limit?: number;
+  /** Read only these live files (default: every live file of the snapshot). */
+  readonly files?: readonly AddFile[];
 }
 
 export async function* scanSnapshot(snapshot: DeltaSnapshot, options: ScanOptions = {}): AsyncIterable<RecordBatch> {
@@ -61,7 +63,7 @@ export async function* scanSnapshot(snapshot: DeltaSnapshot, options: ScanOption
   let remaining = options.limit ?? Infinity;
   const predicate = options.where === undefined ? undefined : await bindWhere(snapshot, options.where);
   if (remaining <= 0) return;
-  let files = [...snapshot.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  let files = [...(options.files ?? snapshot.files)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // The predicate's columns are read too (after the requested ones) and dropped after filtering.
   let readFields = fields;
   let readSchema = schema;
