@@ -23,18 +23,16 @@
  * DuckDB errors are exceptions (a corrupt or truncated file raises, it does not crash the
  * process); they become LakeError 'CORRUPT_CHECKPOINT' naming the file.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type {
-  DuckDBConnection,
-  DuckDBInstance,
   DuckDBListVector,
   DuckDBDataChunk,
   DuckDBStructType,
   DuckDBType,
   DuckDBVector,
 } from '@duckdb/node-api';
+import { DuckSession, sqlIdentifier, sqlString, type QueryResult } from '../engine/duckdb-session.js';
 import { LakeError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { Action, AddFile } from './actions.js';
@@ -232,31 +230,22 @@ function sidecarKey(path: string): string {
 // ---------------------------------------------------------------------------------------------
 // DuckDB
 
-/** One DuckDB database and a temporary directory for the staged files of one checkpoint. */
+/** The DuckDB session of one checkpoint, with its staged files; errors name the checkpoint file. */
 class Duck {
   private staged = 0;
-  private constructor(
-    private readonly instance: DuckDBInstance,
-    readonly connection: DuckDBConnection,
-    private readonly dir: string,
-  ) {}
+  private constructor(private readonly session: DuckSession) {}
 
   static async open(): Promise<Duck> {
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const dir = await mkdtemp(join(tmpdir(), 'lake-checkpoint-'));
-    try {
-      const instance = await DuckDBInstance.create(':memory:');
-      const connection = await instance.connect();
-      return new Duck(instance, connection, dir);
-    } catch (error) {
-      await rm(dir, { recursive: true, force: true });
-      throw error;
-    }
+    return new Duck(await DuckSession.open('checkpoint'));
+  }
+
+  get connection(): DuckSession['connection'] {
+    return this.session.connection;
   }
 
   /** Writes the bytes to a local file and reads its schema (CORRUPT_CHECKPOINT if it is not Parquet). */
   async stage(key: string, bytes: Uint8Array): Promise<StagedParquet> {
-    const path = join(this.dir, `${this.staged++}.parquet`);
+    const path = join(this.session.dir, `${this.staged++}.parquet`);
     await writeFile(path, bytes);
     const source = `read_parquet(${sqlString(path)}, file_row_number = true)`;
     const result = await this.query(key, `SELECT * FROM ${source} LIMIT 0`);
@@ -265,59 +254,31 @@ class Duck {
     return new StagedParquet(this, this.staged - 1, key, source, columns);
   }
 
-  async run(key: string, sql: string): Promise<void> {
-    try {
-      await this.connection.run(sql);
-    } catch (error) {
-      throw corruptCheckpoint(key, error);
-    }
+  run(key: string, sql: string): Promise<void> {
+    return named(key, this.session.run(sql));
   }
 
-  /** Calls `each` with the result's chunks as they come (a result need not be held whole). */
-  async forEachChunk(key: string, sql: string, each: (chunk: DuckDBDataChunk) => void): Promise<void> {
-    try {
-      const result = await this.connection.stream(sql);
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (chunk === null || chunk.rowCount === 0) break;
-        each(chunk);
-      }
-    } catch (error) {
-      throw corruptCheckpoint(key, error);
-    }
+  forEachChunk(key: string, sql: string, each: (chunk: DuckDBDataChunk) => void): Promise<void> {
+    return named(key, this.session.forEachChunk(sql, each));
   }
 
-  /** The result's column names and its chunks (each fetched once: fetching copies it). */
-  async query(key: string, sql: string): Promise<QueryResult> {
-    try {
-      const result = await this.connection.stream(sql);
-      const chunks: DuckDBDataChunk[] = [];
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (chunk === null || chunk.rowCount === 0) break;
-        chunks.push(chunk);
-      }
-      return { names: result.columnNames(), types: result.columnTypes(), chunks };
-    } catch (error) {
-      throw corruptCheckpoint(key, error);
-    }
+  query(key: string, sql: string): Promise<QueryResult> {
+    return named(key, this.session.query(sql));
   }
 
-  async close(): Promise<void> {
-    try {
-      this.connection.closeSync();
-      this.instance.closeSync();
-    } finally {
-      await rm(this.dir, { recursive: true, force: true });
-    }
+  close(): Promise<void> {
+    return this.session.close();
   }
 }
 
-interface QueryResult {
-  readonly names: readonly string[];
-  readonly types: readonly DuckDBType[];
-  readonly chunks: readonly DuckDBDataChunk[];
+async function named<T>(key: string, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    throw corruptCheckpoint(key, error);
+  }
 }
+
 
 function corruptCheckpoint(key: string, error: unknown): LakeError {
   if (error instanceof LakeError) return error;
@@ -352,10 +313,10 @@ class StagedParquet {
     const present = OTHER_ACTIONS.filter((name) => structFields(this.columns.get(name)) !== undefined);
     if (present.length === 0) return [];
     // One JSON text per action; JSON text never holds a raw NUL, so NUL separates them.
-    const each = present.map((name) => `CASE WHEN ${ident(name)} IS NOT NULL THEN '{"${name}":' || to_json(${ident(name)}) || '}' END`);
+    const each = present.map((name) => `CASE WHEN ${sqlIdentifier(name)} IS NOT NULL THEN '{"${name}":' || to_json(${sqlIdentifier(name)}) || '}' END`);
     const sql =
       `SELECT string_agg(concat_ws(chr(0), ${each.join(', ')}), chr(0) ${ORDERED}) AS actions ` +
-      `FROM ${this.source} WHERE ${present.map((name) => `${ident(name)} IS NOT NULL`).join(' OR ')} ` +
+      `FROM ${this.source} WHERE ${present.map((name) => `${sqlIdentifier(name)} IS NOT NULL`).join(' OR ')} ` +
       `GROUP BY file_row_number // ${GROUP_ROWS} ORDER BY min(file_row_number)`;
     const result = await this.duck.query(this.key, sql);
     const actions: Action[] = [];
@@ -472,7 +433,7 @@ class StagedParquet {
       rareParts.length === 0
         ? `'' AS rare`
         : `string_agg(CASE WHEN ${rareCondition.join(' OR ')} THEN to_json(struct_pack(${rareParts
-            .map(([name, expr]) => `${ident(name)} := ${expr}`)
+            .map(([name, expr]) => `${sqlIdentifier(name)} := ${expr}`)
             .join(', ')}))::VARCHAR ELSE '' END, chr(0) ${ORDERED}) AS rare`,
     ];
     const grouped = `FROM ${from} WHERE ${where} GROUP BY file_row_number // ${GROUP_ROWS} ORDER BY min(file_row_number)`;
@@ -641,13 +602,7 @@ function copyNumbers(listVector: DuckDBListVector, group: number, out: Float64Ar
   for (let i = 0; i < items.itemCount; i++) out[at + i] = items.getItem(i) as number;
 }
 
-function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
-function sqlString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
 
 /** A Parquet struct has every field, null where a JSON action would omit it. */
 function withoutNullFields(value: unknown): unknown {
