@@ -16,7 +16,8 @@ import { readCommitActions } from './log-reader.js';
 import { commitKey } from './log-files.js';
 import { tryCommit } from './log-writer.js';
 import { checkWriteSupport } from './protocol-support.js';
-import { inCommitTimestampsEnabled, type DeltaSnapshot } from './snapshot.js';
+import { checkpointDue, writeCheckpoint, type CheckpointResult } from './checkpoint-writer.js';
+import { DeltaSnapshot, inCommitTimestampsEnabled } from './snapshot.js';
 import { engineInfo } from '../version.js';
 
 export interface TransactionOptions {
@@ -42,6 +43,12 @@ export interface CommitResult {
   /** Attempts it took (1 when nobody committed in between). */
   readonly attempts: number;
   readonly actions: readonly Action[];
+  /**
+   * The checkpoint written after the commit when `delta.checkpointInterval` called for one. The
+   * commit stands either way: a checkpoint that failed is an error here, not a thrown one (the
+   * next due commit writes one again).
+   */
+  readonly checkpoint?: CheckpointResult | { readonly written: false; readonly error: LakeError };
 }
 
 export class DeltaTransaction {
@@ -173,7 +180,9 @@ export class DeltaTransaction {
       const actions = this.actions(request, version, previousTimestamp);
       if (await tryCommit(snapshot.store, version, actions)) {
         this.committed = true;
-        return { version, attempts: attempt, actions };
+        const result = { version, attempts: attempt, actions };
+        if (!checkpointDue({ metadata: this.metadata }, version)) return result;
+        return { ...result, checkpoint: await this.checkpoint(version) };
       }
       if (attempt >= maxAttempts) {
         throw new LakeError(
@@ -191,6 +200,16 @@ export class DeltaTransaction {
         version++;
       }
       await sleep(backoff(attempt));
+    }
+  }
+
+  private async checkpoint(version: number): Promise<CommitResult['checkpoint']> {
+    try {
+      const committed = await DeltaSnapshot.load(this.snapshot.store, this.snapshot.location, { version });
+      return await writeCheckpoint(this.snapshot.store, committed, this.clock);
+    } catch (error) {
+      const wrapped = error instanceof LakeError ? error : new LakeError('CHECKPOINT_WRITE', String(error), { cause: error });
+      return { written: false, error: wrapped };
     }
   }
 
