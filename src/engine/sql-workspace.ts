@@ -1,0 +1,128 @@
+/**
+ * SQL over Arrow data with DuckDB: the compute behind update and merge (and later Z-order
+ * sorting). Data goes in as Arrow record batches and comes out as Arrow record batches; in between
+ * it lives in Parquet files in the workspace's scratch directory, which DuckDB scans in parallel
+ * and spills around (`memoryLimit`, the scratch directory as its temp directory), so inputs and
+ * joins larger than memory work. Parquet is the hand-over format because it is the one both
+ * sides read and write natively (@duckdb/node-api takes no Arrow streams), and it keeps types:
+ * decimals, timestamps with and without zone, nested types.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Table, type RecordBatch } from 'apache-arrow';
+import { LakeError } from '../errors.js';
+import { DuckSession, sqlIdentifier, sqlString } from './duckdb-session.js';
+import { readParquetBatches } from './parquet.js';
+import { writeParquet } from './parquet-write.js';
+
+export interface SqlWorkspaceOptions {
+  /** DuckDB's memory limit, e.g. '2GB' (default: DuckDB's, 80% of RAM). */
+  readonly memoryLimit?: string;
+  /** Where the scratch directory goes (default: the OS temp directory). */
+  readonly tempDir?: string;
+  /** Rows per Parquet file an input is cut into (default 1 Mi). */
+  readonly rowsPerFile?: number;
+}
+
+export class SqlWorkspace {
+  private files = 0;
+  private constructor(
+    private readonly session: DuckSession,
+    private readonly options: SqlWorkspaceOptions,
+  ) {}
+
+  static async open(options: SqlWorkspaceOptions = {}): Promise<SqlWorkspace> {
+    const session = await DuckSession.open('sql', options.tempDir === undefined ? {} : { tempDir: options.tempDir });
+    try {
+      await session.run(`SET temp_directory = ${sqlString(join(session.dir, 'spill'))}`);
+      if (options.memoryLimit !== undefined) await session.run(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
+      // Results must come back in a deterministic order only where a query says ORDER BY.
+      await session.run('SET preserve_insertion_order = false');
+    } catch (error) {
+      await session.close();
+      throw new LakeError('SQL', `cannot configure DuckDB: ${(error as Error).message}`, { cause: error });
+    }
+    return new SqlWorkspace(session, options);
+  }
+
+  /**
+   * Makes the batches queryable as the view `name`. An input with no batches is an empty view of
+   * `schema` (required then, since DuckDB needs the columns).
+   */
+  async register(name: string, batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>, schema?: Table['schema']): Promise<void> {
+    const limit = this.options.rowsPerFile ?? 1 << 20;
+    const paths: string[] = [];
+    let pending: RecordBatch[] = [];
+    let rows = 0;
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      const path = join(this.session.dir, `${this.files++}.parquet`);
+      await writeFile(path, writeParquet(new Table(pending), { compression: 'uncompressed' }));
+      paths.push(path);
+      pending = [];
+      rows = 0;
+    };
+    let seenSchema = schema;
+    for await (const batch of batches) {
+      seenSchema ??= batch.schema;
+      pending.push(batch);
+      rows += batch.numRows;
+      if (rows >= limit) await flush();
+    }
+    if (paths.length === 0 && pending.length === 0) {
+      if (seenSchema === undefined) throw new LakeError('SQL', `input ${name} has no batches and no schema`);
+      pending.push(...new Table(seenSchema).batches);
+      if (pending.length === 0) {
+        const path = join(this.session.dir, `${this.files++}.parquet`);
+        await writeFile(path, writeParquet(new Table(seenSchema)));
+        paths.push(path);
+      }
+    }
+    await flush();
+    await this.run(`CREATE OR REPLACE VIEW ${sqlIdentifier(name)} AS SELECT * FROM read_parquet([${paths.map(sqlString).join(', ')}])`);
+  }
+
+  /** Runs a statement; DuckDB's message becomes a one-line LakeError 'SQL'. */
+  async run(sql: string): Promise<void> {
+    try {
+      await this.session.run(sql);
+    } catch (error) {
+      throw sqlError(error);
+    }
+  }
+
+  /** A single-row, single-column query's value (counts, checks). */
+  async scalar(sql: string): Promise<unknown> {
+    try {
+      const result = await this.session.query(sql);
+      return result.chunks[0]?.getColumnVector(0).getItem(0) ?? null;
+    } catch (error) {
+      throw sqlError(error);
+    }
+  }
+
+  /**
+   * The query's rows as Arrow record batches. DuckDB writes them to a Parquet file first (streaming,
+   * under its memory limit); they are read back one row group at a time.
+   */
+  async *query(sql: string): AsyncIterable<RecordBatch> {
+    const path = join(this.session.dir, `result-${this.files++}.parquet`);
+    await this.run(`COPY (${sql}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION uncompressed, ROW_GROUP_SIZE 65536)`);
+    try {
+      const bytes = new Uint8Array(await readFile(path));
+      yield* readParquetBatches(bytes, { path });
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+}
+
+function sqlError(error: unknown): LakeError {
+  if (error instanceof LakeError) return error;
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+  return new LakeError('SQL', `SQL failed: ${message}`, { cause: error });
+}
