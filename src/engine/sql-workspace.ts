@@ -36,6 +36,8 @@ export class SqlWorkspace {
     try {
       await session.run(`SET temp_directory = ${sqlString(join(session.dir, 'spill'))}`);
       if (options.memoryLimit !== undefined) await session.run(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
+      // Text ⇄ TIMESTAMPTZ conversions in expressions are in UTC, whatever the machine's zone.
+      await session.run("SET TimeZone = 'UTC'");
       // Results must come back in a deterministic order only where a query says ORDER BY.
       await session.run('SET preserve_insertion_order = false');
     } catch (error) {
