@@ -4,10 +4,14 @@
  */
 import { Command, Option } from 'commander';
 import { CONFIG_FILE_NAME, DEFAULT_WAREHOUSE, WAREHOUSE_ENV } from '../config.js';
+import { deleteCommand } from './commands/delete.js';
 import { filesCommand } from './commands/files.js';
 import { historyCommand } from './commands/history.js';
 import { infoCommand } from './commands/info.js';
+import { mergeCommand } from './commands/merge.js';
 import { scanCommand } from './commands/scan.js';
+import { updateCommand } from './commands/update.js';
+import { writeCommand } from './commands/write.js';
 import { contextFactory, type CliIo, type ContextFactory } from './context.js';
 
 export interface CommandModule {
@@ -17,7 +21,16 @@ export interface CommandModule {
 }
 
 /** Every command, in the order `lake --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [infoCommand, filesCommand, historyCommand, scanCommand];
+export const COMMANDS: readonly CommandModule[] = [
+  infoCommand,
+  filesCommand,
+  historyCommand,
+  scanCommand,
+  writeCommand,
+  deleteCommand,
+  updateCommand,
+  mergeCommand,
+];
 
 export interface ProgramOptions {
   readonly version: string;

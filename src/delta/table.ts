@@ -10,6 +10,9 @@ import { LOG_DIR } from './log-files.js';
 import { readCommitActions } from './log-reader.js';
 import { listLogFiles, type CommitFile } from './log-segment.js';
 import { createTable, type CreateTableOptions } from './operations/create.js';
+import { deleteRows, type DeleteResult } from './operations/delete.js';
+import { writeTable, type WriteInput, type WriteOptions, type WriteResult } from './operations/write.js';
+import type { TransactionOptions } from './transaction.js';
 import { DeltaSnapshot, type FileLoadOptions } from './snapshot.js';
 
 /** Which version to read (at most one of version and timestamp), and how to read its files. */
@@ -49,6 +52,16 @@ export class DeltaTable {
     const table = new DeltaTable(openStore(parsed, storeOptions), parsed);
     await createTable(table.store, parsed, options);
     return table;
+  }
+
+  /** Appends or overwrites rows (see operations/write.ts); returns the committed version and metrics. */
+  write(data: WriteInput, options: WriteOptions = {}): Promise<WriteResult> {
+    return writeTable(this, data, options);
+  }
+
+  /** Deletes the rows matching the SQL condition (all rows without one), copy-on-write. */
+  delete(where?: string, options: TransactionOptions = {}): Promise<DeleteResult> {
+    return deleteRows(this, where, options);
   }
 
   async snapshot(options: SnapshotOptions = {}): Promise<DeltaSnapshot> {

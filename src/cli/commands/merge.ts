@@ -1,0 +1,65 @@
+/**
+ * `lake merge TABLE FILE… --on SQL …`: upserts rows from files into a Delta table. The common
+ * clauses are flags (in this order: matched, not matched, not matched by source); the library's
+ * MergeBuilder offers every clause with conditions.
+ */
+import { Option } from 'commander';
+import { MergeBuilder } from '../../delta/operations/merge.js';
+import { INPUT_FORMATS, inputFormatOf, readInputFiles, type InputFormat } from '../../engine/input-files.js';
+import { SqlWorkspace } from '../../engine/sql-workspace.js';
+import { UsageError } from '../../errors.js';
+import { openDeltaTable } from '../delta-target.js';
+import type { CommandModule } from '../program.js';
+import { TABLE_ARGUMENT_HELP } from '../table.js';
+
+interface MergeCommandOptions {
+  on: string;
+  whenMatched?: 'update-all' | 'delete';
+  whenNotMatched?: 'insert-all';
+  whenNotMatchedBySource?: 'delete';
+  inputFormat?: InputFormat;
+  memoryLimit?: string;
+}
+
+export const mergeCommand: CommandModule = {
+  name: 'merge',
+  register(program, context) {
+    program
+      .command('merge')
+      .description('merge (upsert) rows from files into a Delta table')
+      .argument('<table>', TABLE_ARGUMENT_HELP)
+      .argument('<files...>', 'the source rows: Parquet, CSV or JSON-lines files')
+      .requiredOption('--on <sql>', 'the join condition over target and source, e.g. "target.id = source.id"')
+      .addOption(new Option('--when-matched <action>', 'for target rows a source row matches').choices(['update-all', 'delete']))
+      .addOption(new Option('--when-not-matched <action>', 'for source rows no target row matches').choices(['insert-all']))
+      .addOption(new Option('--when-not-matched-by-source <action>', 'for target rows no source row matches').choices(['delete']))
+      .addOption(new Option('--input-format <format>', 'input format (default: from the file names)').choices(INPUT_FORMATS))
+      .option('--memory-limit <size>', "DuckDB's memory limit for the join, e.g. 2GB (it spills beyond)")
+      .action(async (argument: string, files: string[], options: MergeCommandOptions, command) => {
+        const ctx = await context(command);
+        if (options.whenMatched === undefined && options.whenNotMatched === undefined && options.whenNotMatchedBySource === undefined) {
+          throw new UsageError('give at least one of --when-matched, --when-not-matched, --when-not-matched-by-source');
+        }
+        const table = await openDeltaTable(ctx, argument);
+        const workspace = await SqlWorkspace.open();
+        try {
+          const castTo = (await table.snapshot({ stats: false })).arrowSchema;
+          const source = readInputFiles(workspace, files, options.inputFormat ?? inputFormatOf(files[0]!), { castTo });
+          const merge = new MergeBuilder(table, source, { predicate: options.on, ...(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit }) });
+          if (options.whenMatched === 'update-all') merge.whenMatchedUpdateAll();
+          if (options.whenMatched === 'delete') merge.whenMatchedDelete();
+          if (options.whenNotMatched === 'insert-all') merge.whenNotMatchedInsertAll();
+          if (options.whenNotMatchedBySource === 'delete') merge.whenNotMatchedBySourceDelete();
+          const result = await merge.execute();
+          const m = result.metrics;
+          ctx.result(result, () =>
+            result.version === undefined
+              ? 'nothing changed: nothing was committed'
+              : `version ${result.version}: ${m.numTargetRowsInserted} inserted, ${m.numTargetRowsUpdated} updated, ${m.numTargetRowsDeleted} deleted`,
+          );
+        } finally {
+          await workspace.close();
+        }
+      });
+  },
+};

@@ -1,0 +1,200 @@
+/**
+ * WRITE: appending rows, or overwriting the table (whole, by `replaceWhere`, or dynamically by
+ * the partitions present in the new data), in one transaction. Data files are written first
+ * (write-files.ts); the commit makes them visible at once, or not at all.
+ *
+ * - append: a blind append; concurrent appends never conflict with it.
+ * - overwrite: every live file is removed (the transaction read the whole table).
+ * - overwrite + replaceWhere: the rows matching the condition are removed (copy-on-write,
+ *   remove-rows.ts) and the new rows added; a new row outside the condition is an error and
+ *   nothing is committed, as in Delta Spark.
+ * - overwrite + partitionOverwrite 'dynamic': the live files of the partitions the new rows fall
+ *   in are removed; other partitions stay.
+ * - schemaMode 'merge': columns of the data the table lacks are added (nullable, at the end;
+ *   with column mapping they get the next ids). 'overwrite' (with a plain overwrite only): the
+ *   table's schema becomes the data's.
+ */
+import { RecordBatch, Table, type Schema } from 'apache-arrow';
+import { bindPredicate } from '../../engine/predicate-bind.js';
+import { evaluatePredicate, TRUE } from '../../engine/predicate-eval.js';
+import { parsePredicate } from '../../engine/predicate.js';
+import { LakeError, UsageError } from '../../errors.js';
+import type { AddFile, Metadata } from '../actions.js';
+import { fromArrowSchema, fromArrowType, parseSchema, schemaToString, toArrowSchema, type StructField } from '../schema.js';
+import type { DeltaTable } from '../table.js';
+import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
+import { writeDataFiles } from '../write-files.js';
+import { assignColumnMapping } from './create.js';
+import { stringMetrics } from './delete.js';
+import { removeRowsMatching } from './remove-rows.js';
+
+export type WriteInput = Table | RecordBatch | Iterable<RecordBatch> | AsyncIterable<RecordBatch>;
+
+export interface WriteOptions extends TransactionOptions {
+  readonly mode?: 'append' | 'overwrite';
+  /** With overwrite: replace only the rows matching this SQL condition. */
+  readonly replaceWhere?: string;
+  /** With overwrite: 'dynamic' replaces only the partitions the new rows fall in. Default 'static'. */
+  readonly partitionOverwrite?: 'static' | 'dynamic';
+  readonly schemaMode?: 'merge' | 'overwrite';
+  /** Records `txn` (appId, version) in the commit: idempotent writes from one application. */
+  readonly appTransaction?: { readonly appId: string; readonly version: number };
+  readonly targetFileSize?: number;
+}
+
+export interface WriteMetrics {
+  readonly numFiles: number;
+  readonly numOutputRows: number;
+  readonly numOutputBytes: number;
+  readonly numRemovedFiles: number;
+  readonly numDeletedRows: number;
+  readonly numCopiedRows: number;
+  readonly executionTimeMs: number;
+}
+
+export interface WriteResult {
+  readonly version: number;
+  readonly metrics: WriteMetrics;
+}
+
+export async function writeTable(table: DeltaTable, input: WriteInput, options: WriteOptions = {}): Promise<WriteResult> {
+  const clock = options.clock ?? Date.now;
+  const started = clock();
+  const mode = options.mode ?? 'append';
+  if (mode === 'append' && (options.replaceWhere !== undefined || options.partitionOverwrite !== undefined)) {
+    throw new UsageError('replaceWhere and partitionOverwrite apply to overwrites: use mode overwrite');
+  }
+  if (options.replaceWhere !== undefined && options.partitionOverwrite === 'dynamic') {
+    throw new UsageError('give replaceWhere or a dynamic partition overwrite, not both');
+  }
+  if (options.schemaMode === 'overwrite' && (mode !== 'overwrite' || options.replaceWhere !== undefined || options.partitionOverwrite === 'dynamic')) {
+    throw new UsageError("schemaMode 'overwrite' needs a whole-table overwrite");
+  }
+  const snapshot = await table.snapshot();
+  const txn = new DeltaTransaction(snapshot, options);
+  const { schema, batches } = await peekSchema(input);
+  const metadata = evolvedMetadata(snapshot.metadata, schema, options.schemaMode);
+  if (metadata !== snapshot.metadata) txn.setMetadata(metadata);
+
+  let rows = 0;
+  const check = options.replaceWhere === undefined ? undefined : bindPredicate(await parsePredicate(options.replaceWhere), toArrowSchema(parseSchema(metadata.schemaString)));
+  async function* counted(): AsyncIterable<RecordBatch> {
+    for await (const batch of batches) {
+      if (check !== undefined) {
+        const values = evaluatePredicate(check, batch);
+        const outside = values.findIndex((v) => v !== TRUE);
+        if (outside !== -1) {
+          throw new LakeError(
+            'REPLACE_WHERE_MISMATCH',
+            `row ${rows + outside + 1} of the new data does not satisfy replaceWhere (${options.replaceWhere}); nothing was committed: filter the data or widen the condition`,
+          );
+        }
+      }
+      rows += batch.numRows;
+      yield batch;
+    }
+  }
+  const added = await writeDataFiles(table.store, counted(), {
+    metadata,
+    protocol: txn.protocol,
+    clock,
+    ...(options.targetFileSize === undefined ? {} : { targetFileSize: options.targetFileSize }),
+  });
+
+  let removedFiles: readonly AddFile[] = [];
+  let deletedRows = 0;
+  let copiedRows = 0;
+  if (mode === 'overwrite') {
+    if (options.replaceWhere !== undefined) {
+      const removed = await removeRowsMatching(table.store, txn, options.replaceWhere, clock);
+      ({ removedFiles, deletedRows, copiedRows } = removed);
+    } else if (options.partitionOverwrite === 'dynamic') {
+      const written = new Set(added.map((file) => partitionKey(file)));
+      removedFiles = snapshot.files.filter((file) => written.has(partitionKey(file)));
+      txn.read(removedFiles);
+      txn.removeFiles(removedFiles);
+    } else {
+      txn.readWholeTable();
+      removedFiles = snapshot.files;
+      txn.removeFiles(removedFiles);
+    }
+  }
+  txn.addFiles(added);
+  if (options.appTransaction !== undefined) txn.setAppTransaction(options.appTransaction.appId, options.appTransaction.version);
+  const metrics: WriteMetrics = {
+    numFiles: added.length,
+    numOutputRows: rows,
+    numOutputBytes: added.reduce((n, f) => n + f.size, 0),
+    numRemovedFiles: removedFiles.length,
+    numDeletedRows: deletedRows,
+    numCopiedRows: copiedRows,
+    executionTimeMs: clock() - started,
+  };
+  const { version } = await txn.commit({
+    operation: 'WRITE',
+    operationParameters: {
+      mode: mode === 'append' ? 'Append' : 'Overwrite',
+      partitionBy: JSON.stringify(metadata.partitionColumns),
+      ...(options.replaceWhere === undefined ? {} : { predicate: JSON.stringify([options.replaceWhere]) }),
+      ...(options.partitionOverwrite === 'dynamic' ? { partitionOverwriteMode: 'DYNAMIC' } : {}),
+    },
+    operationMetrics: stringMetrics(metrics),
+  });
+  return { version, metrics };
+}
+
+/** The input's Arrow schema (from its first batch) and all of its batches. */
+async function peekSchema(input: WriteInput): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
+  if (input instanceof Table) return { schema: input.schema, batches: toAsync(input.batches) };
+  if (input instanceof RecordBatch) return { schema: input.schema, batches: toAsync([input]) };
+  const iterator = Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : toAsync(input)[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done === true) throw new UsageError('the data to write has no record batches (not even an empty one), so its schema is unknown');
+  const firstBatch = first.value;
+  async function* all(): AsyncIterable<RecordBatch> {
+    yield firstBatch;
+    for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+  }
+  return { schema: firstBatch.schema, batches: all() };
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncIterable<T> {
+  yield* items;
+}
+
+/** The table metadata after schema evolution (the same object when nothing changes). */
+function evolvedMetadata(metadata: Metadata, data: Schema, schemaMode: WriteOptions['schemaMode']): Metadata {
+  if (schemaMode === undefined) return metadata;
+  const mappingMode = metadata.configuration['delta.columnMapping.mode']?.toLowerCase();
+  const mapped = mappingMode === 'name' || mappingMode === 'id';
+  const current = parseSchema(metadata.schemaString);
+  if (schemaMode === 'overwrite') {
+    let schema = fromArrowSchema(data);
+    const configuration = { ...metadata.configuration };
+    if (mapped) {
+      const assigned = assignColumnMapping(schema, Number(metadata.configuration['delta.columnMapping.maxColumnId'] ?? 0) + 1);
+      schema = assigned.schema;
+      configuration['delta.columnMapping.maxColumnId'] = String(assigned.maxColumnId);
+    }
+    const missing = metadata.partitionColumns.filter((c) => !schema.fields.some((f) => f.name === c));
+    if (missing.length > 0) throw new LakeError('SCHEMA_MISMATCH', `the new schema lacks the partition column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    return { ...metadata, schemaString: schemaToString(schema), configuration };
+  }
+  const added: StructField[] = data.fields
+    .filter((field) => !current.fields.some((f) => f.name === field.name))
+    .map((field) => ({ name: field.name, type: fromArrowType(field.type, field.name), nullable: true, metadata: {} }));
+  if (added.length === 0) return metadata;
+  let newFields = added;
+  const configuration = { ...metadata.configuration };
+  if (mapped) {
+    const assigned = assignColumnMapping({ type: 'struct', fields: added }, Number(metadata.configuration['delta.columnMapping.maxColumnId'] ?? 0) + 1);
+    newFields = [...assigned.schema.fields];
+    configuration['delta.columnMapping.maxColumnId'] = String(assigned.maxColumnId);
+  }
+  return { ...metadata, schemaString: schemaToString({ ...current, fields: [...current.fields, ...newFields] }), configuration };
+}
+
+/** A file's partition, as one comparable string. */
+function partitionKey(file: AddFile): string {
+  return JSON.stringify(Object.entries(file.partitionValues).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
