@@ -105,22 +105,30 @@ export async function writeDataFiles(
   };
 
   let row = 0;
-  for await (const input_ of input) {
-    const batch = conform(input_, schema.fields, logical, row);
+  for await (const given of input) {
+    const batch = conform(given, schema.fields, logical, row);
     row += batch.numRows;
     if (batch.numRows === 0) continue;
+    // Bytes per row of the whole batch: a slice's buffers may be its batch's (variable-width data).
+    const rowBytes = byteSize(batch.data) / batch.numRows;
     for (const run of partitionRuns(batch, partitionFields)) {
       const key = JSON.stringify(run.values);
-      let buffer = buffers.get(key);
-      if (buffer === undefined) {
-        buffer = { values: run.values, batches: [], bytes: 0 };
-        buffers.set(key, buffer);
+      for (let start = 0; start < run.batch.numRows; ) {
+        let buffer = buffers.get(key);
+        if (buffer === undefined) {
+          buffer = { values: run.values, batches: [], bytes: 0 };
+          buffers.set(key, buffer);
+        }
+        // As many rows as fit in this partition's current file (at least one).
+        const room = Math.max(1, Math.ceil((target / ratio - buffer.bytes) / rowBytes));
+        const take = Math.min(room, run.batch.numRows - start);
+        const part = start === 0 && take === run.batch.numRows ? run.batch : run.batch.slice(start, start + take);
+        start += take;
+        buffer.batches.push(part);
+        buffer.bytes += take * rowBytes;
+        buffered += take * rowBytes;
+        if (buffer.bytes * ratio >= target) await flush(key);
       }
-      const bytes = byteSize(run.batch.data);
-      buffer.batches.push(run.batch);
-      buffer.bytes += bytes;
-      buffered += bytes;
-      if (buffer.bytes * ratio >= target) await flush(key);
     }
     while (buffered * ratio > 2 * target && buffers.size > 0) {
       const largest = [...buffers.entries()].reduce((a, b) => (b[1].bytes > a[1].bytes ? b : a));
@@ -234,16 +242,12 @@ function partitionValueAt(data: Data, row: number): PartitionValue {
 /** The same values under another (structurally equal) type: physical names, field ids. */
 function retype(data: Data, type: DataType): Data {
   const children = (type.children as Field[] | undefined) ?? [];
-  if (type.typeId === Type.Struct || type.typeId === Type.List || type.typeId === Type.Map) {
-    return makeData({
-      type,
-      offset: data.offset,
-      length: data.length,
-      nullCount: data.nullCount,
-      nullBitmap: data.nullBitmap,
-      ...(data.valueOffsets === undefined ? {} : { valueOffsets: data.valueOffsets }),
-      children: data.children.map((child, i) => retype(child, children[i]!.type)),
-    } as never);
+  const common = { type, offset: data.offset, length: data.length, nullCount: data.nullCount, nullBitmap: data.nullBitmap };
+  if (type.typeId === Type.Struct) {
+    return makeData({ ...common, children: data.children.map((child, i) => retype(child, children[i]!.type)) } as never);
+  }
+  if (type.typeId === Type.List || type.typeId === Type.Map) {
+    return makeData({ ...common, valueOffsets: data.valueOffsets, child: retype(data.children[0]!, children[0]!.type) } as never);
   }
   return data;
 }
