@@ -73,7 +73,7 @@ export async function writeTable(table: DeltaTable, input: WriteInput, options: 
   const snapshot = await table.snapshot();
   const txn = new DeltaTransaction(snapshot, options);
   const { schema, batches } = await peekSchema(input);
-  const metadata = evolvedMetadata(snapshot.metadata, schema, options.schemaMode);
+  const metadata = schema === undefined ? snapshot.metadata : evolvedMetadata(snapshot.metadata, schema, options.schemaMode);
   if (metadata !== snapshot.metadata) txn.setMetadata(metadata);
 
   let rows = 0;
@@ -143,13 +143,14 @@ export async function writeTable(table: DeltaTable, input: WriteInput, options: 
   return { version, metrics };
 }
 
-/** The input's Arrow schema (from its first batch) and all of its batches. */
-async function peekSchema(input: WriteInput): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
+/** The input's Arrow schema (from its first batch; undefined without batches) and all of its batches. */
+async function peekSchema(input: WriteInput): Promise<{ schema: Schema | undefined; batches: AsyncIterable<RecordBatch> }> {
   if (input instanceof Table) return { schema: input.schema, batches: toAsync(input.batches) };
   if (input instanceof RecordBatch) return { schema: input.schema, batches: toAsync([input]) };
   const iterator = Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : toAsync(input)[Symbol.asyncIterator]();
   const first = await iterator.next();
-  if (first.done === true) throw new UsageError('the data to write has no record batches (not even an empty one), so its schema is unknown');
+  // No batches at all: no rows, and no columns to evolve the schema with.
+  if (first.done === true) return { schema: undefined, batches: toAsync([]) };
   const firstBatch = first.value;
   async function* all(): AsyncIterable<RecordBatch> {
     yield firstBatch;
