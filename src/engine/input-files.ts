@@ -42,8 +42,7 @@ export async function* readInputFiles(
   await workspace.run(`CREATE OR REPLACE TEMP VIEW __lake_input AS SELECT * FROM ${source}`);
   let select = '*';
   if (options.castTo !== undefined) {
-    const present = new Set<string>();
-    for await (const batch of workspace.query('SELECT * FROM __lake_input LIMIT 0')) for (const f of batch.schema.fields) present.add(f.name);
+    const present = new Set(await workspace.columnNames('SELECT * FROM __lake_input'));
     const known = new Set(options.castTo.fields.map((f) => f.name));
     const unknown = [...present].filter((name) => !known.has(name));
     // Unknown columns stay as they are: the writer decides (an error, or new columns with schema merge).

@@ -93,6 +93,15 @@ export class SqlWorkspace {
     }
   }
 
+  /** The names of a query's columns (without running it over the data). */
+  async columnNames(sql: string): Promise<string[]> {
+    try {
+      return [...(await this.session.query(`SELECT * FROM (${sql}) LIMIT 0`)).names];
+    } catch (error) {
+      throw sqlError(error);
+    }
+  }
+
   /** A single-row, single-column query's value (counts, checks). */
   async scalar(sql: string): Promise<unknown> {
     try {
