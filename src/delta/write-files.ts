@@ -21,6 +21,7 @@ import { writeParquet, type ParquetCompression } from '../engine/parquet-write.j
 import { LakeError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { AddFile, Metadata, Protocol } from './actions.js';
+import { constraintChecker } from './constraints.js';
 import { fileStats, statsColumnSelector } from './file-stats.js';
 import { nullData, partitionPath, serializePartitionValue, type PartitionValue } from './partition-values.js';
 import {
@@ -74,6 +75,7 @@ export async function writeDataFiles(
   const target = options.targetFileSize ?? positive(metadata.configuration['delta.targetFileSize']) ?? DEFAULT_TARGET_FILE_SIZE;
   const clock = options.clock ?? Date.now;
   const compression = options.compression ?? 'zstd';
+  const check = await constraintChecker(metadata);
 
   const buffers = new Map<string, { values: Record<string, string | null>; batches: RecordBatch[]; bytes: number }>();
   let buffered = 0;
@@ -107,6 +109,7 @@ export async function writeDataFiles(
   let row = 0;
   for await (const given of input) {
     const batch = conform(given, schema.fields, logical, row);
+    check?.(batch, row);
     row += batch.numRows;
     if (batch.numRows === 0) continue;
     // Bytes per row of the whole batch: a slice's buffers may be its batch's (variable-width data).

@@ -225,4 +225,25 @@ describe('Delta write operations', () => {
     await table.write(tableFromArrays({ id: BigInt64Array.from([1n]), surprise: ['x'] }), { schemaMode: 'merge' });
     expect((await table.snapshot()).schema.fields.map((f) => f.name)).toEqual(['id', 'name', 'day', 'amount', 'surprise']);
   });
+
+  it('CHECK constraints and invariants reject violating rows and commit nothing', async () => {
+    const table = await newTable([], { 'delta.constraints.positive_amount': 'amount > 0' });
+    expect((await table.snapshot()).protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 3 });
+    await table.write(await data([{ id: 1, name: 'ok', day: '2024-01-01', cents: 1 }]));
+    const version = (await table.snapshot()).version;
+    await expect(
+      table.write(await data([{ id: 2, name: 'ok', day: '2024-01-01', cents: 5 }, { id: 3, name: 'bad', day: '2024-01-01', cents: -5 }])),
+    ).rejects.toThrow(/row 2 of the data violates the CHECK constraint positive_amount \(amount > 0\); nothing was committed/);
+    expect((await table.snapshot()).version).toBe(version);
+    await expect(updateRows(table, { set: { amount: '-1' } })).rejects.toMatchObject({ code: 'CONSTRAINT_VIOLATION' });
+    expect((await table.snapshot()).version).toBe(version);
+
+    const dir = await mkdtemp(join(tmpdir(), 'lake-ops-'));
+    dirs.push(dir);
+    const invariant = JSON.stringify({ expression: { expression: 'id < 100' } });
+    const guarded = await DeltaTable.create(dir, {
+      schema: { type: 'struct', fields: [{ name: 'id', type: 'long', nullable: true, metadata: { 'delta.invariants': invariant } }] },
+    });
+    await expect(guarded.write(tableFromArrays({ id: BigInt64Array.from([1n, 100n]) }))).rejects.toMatchObject({ code: 'CONSTRAINT_VIOLATION' });
+  });
 });
