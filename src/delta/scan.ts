@@ -26,7 +26,7 @@ import { openStore } from '../storage/index.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { AddFile } from './actions.js';
 import { describeDataPath, resolveDataPath } from './data-paths.js';
-import { keepMask, loadDeletionVector, type DvFile } from './deletion-vector.js';
+import { keepMask, loadDeletionVector, type DeletedRows, type DvFile } from './deletion-vector.js';
 import { bindWhere, filePruner } from './file-pruning.js';
 import { nullData, parsePartitionValue, partitionData } from './partition-values.js';
 import {
@@ -122,10 +122,7 @@ async function readFile(
 ): Promise<RecordBatch[]> {
   const { store, key, shown } = locateFile(snapshot, file.path);
   const table = readParquet((await store.get(key)).bytes);
-  const deleted =
-    file.deletionVector === null || file.deletionVector === undefined
-      ? undefined
-      : await loadDeletionVector(file.deletionVector, (dvFile, range) => readDvFile(snapshot, dvFile, range));
+  const deleted = await fileDeletedRows(snapshot, file);
   const batches: RecordBatch[] = [];
   let firstRow = 0;
   for (const batch of table.batches) {
@@ -253,6 +250,12 @@ function locateFile(snapshot: DeltaSnapshot, path: string): { store: ObjectStore
   }
   if (location.scheme === 'file') return { store: openStore({ scheme: 'file', path: '/' }), key: location.path.slice(1), shown };
   return { store: openStore({ scheme: 's3', bucket: location.bucket, prefix: '' }), key: location.prefix, shown };
+}
+
+/** The rows a file's deletion vector deletes; undefined when it has none. */
+export async function fileDeletedRows(snapshot: DeltaSnapshot, file: AddFile): Promise<DeletedRows | undefined> {
+  if (file.deletionVector === null || file.deletionVector === undefined) return undefined;
+  return loadDeletionVector(file.deletionVector, (dvFile, range) => readDvFile(snapshot, dvFile, range));
 }
 
 async function readDvFile(snapshot: DeltaSnapshot, file: DvFile, range: { start: number; end?: number }): Promise<Uint8Array> {

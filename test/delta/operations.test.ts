@@ -246,4 +246,35 @@ describe('Delta write operations', () => {
     });
     await expect(guarded.write(tableFromArrays({ id: BigInt64Array.from([1n, 100n]) }))).rejects.toMatchObject({ code: 'CONSTRAINT_VIOLATION' });
   });
+
+  it('with delta.enableDeletionVectors, deletes write deletion vectors instead of rewriting files', async () => {
+    const table = await newTable([], { 'delta.enableDeletionVectors': 'true' });
+    await table.write(
+      await data([
+        { id: 1, name: 'a', day: '2024-01-01', cents: 100 },
+        { id: 2, name: 'b', day: '2024-01-01', cents: 200 },
+        { id: 3, name: 'c', day: '2024-01-01', cents: 300 },
+        { id: 4, name: 'd', day: '2024-01-01', cents: 400 },
+      ]),
+    );
+    const [original] = (await table.snapshot()).files;
+    const first = await table.delete('id = 2');
+    expect(first.metrics).toMatchObject({ numDeletedRows: 1, numRemovedFiles: 1, numAddedFiles: 1, numCopiedRows: 0 });
+    let [file] = (await table.snapshot()).files;
+    expect(file!.path).toBe(original!.path); // the same data file, now with a vector
+    expect(file!.deletionVector).toMatchObject({ storageType: 'u', cardinality: 1 });
+    expect(JSON.parse(file!.stats!)).toMatchObject({ tightBounds: false, numRecords: 4 });
+    await table.delete("name IN ('a', 'b', 'c')"); // b is already gone: two more rows
+    [file] = (await table.snapshot()).files;
+    expect(file!.deletionVector).toMatchObject({ cardinality: 3 });
+    expect((await rowsOf(table)).map((r) => r.id)).toEqual([4]);
+    expect((await filesOfLastDelete(table)).numDeletedRows).toBe('2');
+    await table.delete('id = 4'); // every live row: the file goes
+    expect((await table.snapshot()).files).toEqual([]);
+  });
 });
+
+async function filesOfLastDelete(table: DeltaTable): Promise<Record<string, unknown>> {
+  const history = await table.history();
+  return history.find((h) => h.operation === 'DELETE')!.operationMetrics as Record<string, unknown>;
+}

@@ -14,7 +14,10 @@ import { boundColumns, type BoundPredicate } from '../../engine/predicate-bind.j
 import { evaluatePredicate, TRUE } from '../../engine/predicate-eval.js';
 import { LakeError } from '../../errors.js';
 import type { ObjectStore } from '../../storage/object-store.js';
-import type { AddFile } from '../actions.js';
+import type { AddFile, Metadata, Protocol } from '../actions.js';
+import { writeDeletionVector } from '../deletion-vector-writer.js';
+import { writerFeatures } from '../protocol-support.js';
+import { fileDeletedRows } from '../scan.js';
 import { bindWhere, filePruner } from '../file-pruning.js';
 import { parsePartitionValue, partitionData } from '../partition-values.js';
 import { columnMappingMode, isPrimitiveType, physicalName, toArrowType } from '../schema.js';
@@ -38,6 +41,7 @@ export async function removeRowsMatching(store: ObjectStore, txn: DeltaTransacti
   const candidates = snapshot.files.filter(filePruner(snapshot, predicate));
   const partitionColumns = new Set(snapshot.metadata.partitionColumns);
   const onPartitionsOnly = boundColumns(predicate).every((column) => column.path.length === 1 && partitionColumns.has(column.path[0]!));
+  const useDeletionVectors = deletionVectorsEnabled(txn.metadata, txn.protocol);
   const removedFiles: AddFile[] = [];
   const addedFiles: AddFile[] = [];
   let deletedRows = 0;
@@ -48,6 +52,14 @@ export async function removeRowsMatching(store: ObjectStore, txn: DeltaTransacti
         removedFiles.push(file);
         deletedRows += liveRows(file) ?? 0;
       }
+      continue;
+    }
+    if (useDeletionVectors) {
+      const result = await deleteWithVector(store, snapshot, predicate, file);
+      if (result === undefined) continue;
+      removedFiles.push(file);
+      deletedRows += result.deleted;
+      if (result.replacement !== undefined) addedFiles.push(result.replacement);
       continue;
     }
     const kept: RecordBatch[] = [];
@@ -78,6 +90,61 @@ export async function removeRowsMatching(store: ObjectStore, txn: DeltaTransacti
   txn.removeFiles(removedFiles);
   txn.addFiles(addedFiles);
   return { candidates, removedFiles, addedFiles, deletedRows, copiedRows };
+}
+
+/** `delta.enableDeletionVectors` on a table whose protocol has the deletionVectors feature. */
+export function deletionVectorsEnabled(metadata: Metadata, protocol: Protocol): boolean {
+  return metadata.configuration['delta.enableDeletionVectors'] === 'true' && writerFeatures(protocol).has('deletionVectors');
+}
+
+/**
+ * Deletes a file's matching rows by a deletion vector: the file's physical rows are read without
+ * its current vector, rows it already deletes are skipped, and the union is written as a new
+ * vector. Undefined when no live row matches; no replacement when every live row does (the file
+ * is removed). The replacement keeps the file's statistics, marked as no longer tight.
+ */
+async function deleteWithVector(
+  store: ObjectStore,
+  snapshot: DeltaSnapshot,
+  predicate: BoundPredicate,
+  file: AddFile,
+): Promise<{ deleted: number; replacement?: AddFile } | undefined> {
+  const already = await fileDeletedRows(snapshot, file);
+  const deleted: number[] = [];
+  let row = 0;
+  let live = 0;
+  for await (const batch of snapshot.scan({ files: [{ ...file, deletionVector: null }] })) {
+    const values = evaluatePredicate(predicate, batch);
+    for (let i = 0; i < batch.numRows; i++, row++) {
+      if (already?.has(row) === true) continue;
+      live++;
+      if (values[i] === TRUE) deleted.push(row);
+    }
+  }
+  if (deleted.length === 0) return undefined;
+  if (deleted.length === live) return { deleted: deleted.length };
+  const union = already === undefined ? deleted : mergeSorted([...already.sorted()], deleted);
+  const deletionVector = await writeDeletionVector(store, union);
+  return { deleted: deleted.length, replacement: { ...file, dataChange: true, deletionVector, ...looseStats(file.stats) } };
+}
+
+function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) out.push(a[i++]!);
+    else out.push(b[j++]!);
+  }
+  return out;
+}
+
+/** The stats text with `"tightBounds":false` (edited as text: numbers keep their exact spelling). */
+function looseStats(stats: string | null | undefined): { stats?: string } {
+  if (typeof stats !== 'string' || !stats.trimStart().startsWith('{')) return {};
+  const withoutTight = stats.replace(/,\s*"tightBounds"\s*:\s*(true|false)/, '').replace(/"tightBounds"\s*:\s*(true|false)\s*,?/, '');
+  const body = withoutTight.trim().slice(1).trimStart();
+  return { stats: `{"tightBounds":false${body.startsWith('}') ? '' : ','}${body}` };
 }
 
 /** Whether the condition (on partition columns only) is true for the file's partition values. */
