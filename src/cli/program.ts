@@ -4,14 +4,16 @@
  */
 import { Command, Option } from 'commander';
 import { CONFIG_FILE_NAME, DEFAULT_WAREHOUSE, WAREHOUSE_ENV } from '../config.js';
+import { checkpointCommand } from './commands/checkpoint.js';
+import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
 import { filesCommand } from './commands/files.js';
 import { historyCommand } from './commands/history.js';
 import { infoCommand } from './commands/info.js';
+import { appendCommand, overwriteCommand } from './commands/load.js';
 import { mergeCommand } from './commands/merge.js';
 import { scanCommand } from './commands/scan.js';
 import { updateCommand } from './commands/update.js';
-import { writeCommand } from './commands/write.js';
 import { contextFactory, type CliIo, type ContextFactory } from './context.js';
 
 export interface CommandModule {
@@ -26,10 +28,13 @@ export const COMMANDS: readonly CommandModule[] = [
   filesCommand,
   historyCommand,
   scanCommand,
-  writeCommand,
+  createCommand,
+  appendCommand,
+  overwriteCommand,
   deleteCommand,
   updateCommand,
   mergeCommand,
+  checkpointCommand,
 ];
 
 export interface ProgramOptions {
