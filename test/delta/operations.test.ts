@@ -274,6 +274,29 @@ describe('Delta write operations', () => {
   });
 });
 
+describe('merge schema evolution', () => {
+  it("schemaMode 'merge' adds the source's new columns; rows not touched read them as null", async () => {
+    const table = await newTable();
+    await table.write(
+      await data([
+        { id: 1, name: 'a', day: '2024-01-01', cents: 100 },
+        { id: 2, name: 'b', day: '2024-01-01', cents: 200 },
+      ]),
+    );
+    const source = tableFromArrays({ id: BigInt64Array.from([2n, 3n]), name: ['B', 'C'], color: ['red', 'blue'] });
+    // Without schema evolution the source's extra column is ignored, as Delta does.
+    await new MergeBuilder(table, source, { predicate: 'target.id = source.id' }).whenMatchedUpdateAll().execute();
+    expect((await table.snapshot()).schema.fields.map((f) => f.name)).toEqual(['id', 'name', 'day', 'amount']);
+    await new MergeBuilder(table, source, { predicate: 'target.id = source.id', schemaMode: 'merge' }).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute();
+    expect((await table.snapshot()).schema.fields.map((f) => f.name)).toEqual(['id', 'name', 'day', 'amount', 'color']);
+    expect((await rowsOf(table)).map((r) => [r.id, r.name, r.color])).toEqual([
+      [1, 'a', null],
+      [2, 'B', 'red'],
+      [3, 'C', 'blue'],
+    ]);
+  });
+});
+
 async function filesOfLastDelete(table: DeltaTable): Promise<Record<string, unknown>> {
   const history = await table.history();
   return history.find((h) => h.operation === 'DELETE')!.operationMetrics as Record<string, unknown>;

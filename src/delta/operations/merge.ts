@@ -17,6 +17,7 @@
  *    updates and inserts; untouched candidates stay. One transaction commits it all.
  */
 import { Field, Int32, Int64, makeData, RecordBatch, Schema, Struct, type Table } from 'apache-arrow';
+import { parseSchema, toArrowSchema } from '../schema.js';
 import { sqlIdentifier, sqlString } from '../../engine/duckdb-session.js';
 import { duckdbType } from '../../engine/duckdb-types.js';
 import { SqlWorkspace, type SqlWorkspaceOptions } from '../../engine/sql-workspace.js';
@@ -28,13 +29,15 @@ import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
 import { writeDataFiles } from '../write-files.js';
 import { stringMetrics } from './delete.js';
-import type { WriteInput } from './write.js';
+import { evolvedMetadata, type WriteInput } from './write.js';
 
 export interface MergeOptions extends TransactionOptions, SqlWorkspaceOptions {
   /** The join condition, SQL over both aliases: `target.id = source.id`. */
   readonly predicate: string;
   readonly sourceAlias?: string;
   readonly targetAlias?: string;
+  /** 'merge': source columns the table lacks are added (nullable, at the end) for updateAll/insertAll. */
+  readonly schemaMode?: 'merge';
 }
 
 type Assignments = Readonly<Record<string, string>>;
@@ -130,11 +133,24 @@ async function executeMerge(table: DeltaTable, source: WriteInput, options: Merg
   const sourceAlias = options.sourceAlias ?? 'source';
   const targetAlias = options.targetAlias ?? 'target';
   const snapshot = await table.snapshot();
-  const columns = snapshot.arrowSchema.fields;
-  checkClauses(clauses, columns.map((f) => f.name));
   const workspace = await SqlWorkspace.open(options);
   try {
-    await workspace.register('__lake_source_rows', sourceBatches(source));
+    let sourceSchema: Schema | undefined;
+    await workspace.register(
+      '__lake_source_rows',
+      (async function* () {
+        for await (const batch of sourceBatches(source)) {
+          sourceSchema ??= batch.schema;
+          yield batch;
+        }
+      })(),
+    );
+    // Schema evolution: the table's metadata with the source's new columns (the same object without).
+    const metadata = options.schemaMode === 'merge' && sourceSchema !== undefined ? evolvedMetadata(snapshot.metadata, sourceSchema, 'merge') : snapshot.metadata;
+    const columns = toArrowSchema(parseSchema(metadata.schemaString)).fields;
+    const targetColumns = new Set(snapshot.arrowSchema.fields.map((f) => f.name));
+    const sourceColumns = new Set(await workspace.columnNames('SELECT * FROM __lake_source_rows'));
+    checkClauses(clauses, columns.map((f) => f.name));
     const numSourceRows = Number(await workspace.scalar('SELECT count(*) FROM __lake_source_rows'));
 
     // 1. Candidate target files.
@@ -144,7 +160,7 @@ async function executeMerge(table: DeltaTable, source: WriteInput, options: Merg
 
     // 2. Join and decide per joined row.
     await workspace.register('__lake_target_rows', taggedTargetRows(snapshot, candidates), targetSchema(snapshot));
-    await workspace.run(`CREATE TEMP TABLE __lake_merged AS ${mergeQuery(clauses, columns, options.predicate, sourceAlias, targetAlias)}`);
+    await workspace.run(`CREATE TEMP TABLE __lake_merged AS ${mergeQuery(clauses, columns, targetColumns, sourceColumns, options.predicate, sourceAlias, targetAlias)}`);
 
     // 3. Several source rows for one target row that a matched clause modifies.
     const onlyUnconditionalDelete = clauses.filter((c) => c.when === 'matched').every((c) => c.action === 'delete' && c.condition === undefined);
@@ -188,7 +204,7 @@ async function executeMerge(table: DeltaTable, source: WriteInput, options: Merg
           `SELECT count(DISTINCT (${FILE}, ${ROW})) FROM __lake_merged WHERE ${FILE} IN (${touchedList}) AND ${CLAUSE} = 0`,
         ),
       );
-      added = await writeDataFiles(table.store, workspace.query(output), { metadata: snapshot.metadata, protocol: snapshot.protocol, clock });
+      added = await writeDataFiles(table.store, workspace.query(output), { metadata, protocol: snapshot.protocol, clock });
     }
     const metrics: MergeMetrics = {
       numSourceRows,
@@ -205,6 +221,7 @@ async function executeMerge(table: DeltaTable, source: WriteInput, options: Merg
     if (removed.length === 0 && added.length === 0) return { version: undefined, metrics };
 
     const txn = new DeltaTransaction(snapshot, options);
+    if (metadata !== snapshot.metadata) txn.setMetadata(metadata);
     if (where === undefined) txn.readWholeTable();
     txn.read(candidates, where);
     txn.removeFiles(removed);
@@ -245,7 +262,15 @@ function checkClauses(clauses: readonly Clause[], columns: readonly string[]): v
  * The joined rows with, per row: the target's (file, row), whether a source row is there, the
  * number (1-based) of the clause that applies (0: none), and every target column's new value.
  */
-function mergeQuery(clauses: readonly Clause[], columns: readonly Field[], predicate: string, sourceAlias: string, targetAlias: string): string {
+function mergeQuery(
+  clauses: readonly Clause[],
+  columns: readonly Field[],
+  targetColumns: ReadonlySet<string>,
+  sourceColumns: ReadonlySet<string>,
+  predicate: string,
+  sourceAlias: string,
+  targetAlias: string,
+): string {
   const t = sqlIdentifier(targetAlias);
   const s = sqlIdentifier(sourceAlias);
   const matched = `${t}.${FILE} IS NOT NULL AND ${s}.${SOURCE_ROW} IS NOT NULL`;
@@ -259,11 +284,14 @@ function mergeQuery(clauses: readonly Clause[], columns: readonly Field[], predi
     const name = column.name;
     const cast = (expression: string) => `CAST((${expression}) AS ${duckdbType(column.type)})`;
     if (clause.action === 'delete') return undefined;
+    // updateAll / insertAll take the source's column of the same name; a column the source lacks
+    // keeps its value (update) or is null (insert).
+    const fromSource = sourceColumns.has(name) ? cast(`${s}.${sqlIdentifier(name)}`) : undefined;
     if (clause.action === 'insert') {
-      if (clause.values === 'all') return cast(`${s}.${sqlIdentifier(name)}`);
+      if (clause.values === 'all') return fromSource ?? `CAST(NULL AS ${duckdbType(column.type)})`;
       return clause.values[name] === undefined ? `CAST(NULL AS ${duckdbType(column.type)})` : cast(clause.values[name]!);
     }
-    if (clause.set === 'all') return cast(`${s}.${sqlIdentifier(name)}`);
+    if (clause.set === 'all') return fromSource;
     return clause.set[name] === undefined ? undefined : cast(clause.set[name]!);
   };
   const values = columns.map((column) => {
@@ -271,7 +299,8 @@ function mergeQuery(clauses: readonly Clause[], columns: readonly Field[], predi
       const v = value(clause, column);
       return v === undefined ? [] : [`WHEN ${i + 1} THEN ${v}`];
     });
-    const current = `${t}.${sqlIdentifier(column.name)}`;
+    // A column the merge adds has no target value: null.
+    const current = targetColumns.has(column.name) ? `${t}.${sqlIdentifier(column.name)}` : `CAST(NULL AS ${duckdbType(column.type)})`;
     return changes.length === 0 ? `${current} AS ${sqlIdentifier(column.name)}` : `CASE __lake_choice ${changes.join(' ')} ELSE ${current} END AS ${sqlIdentifier(column.name)}`;
   });
   const inner =

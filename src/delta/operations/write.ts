@@ -164,7 +164,7 @@ async function* toAsync<T>(items: Iterable<T>): AsyncIterable<T> {
 }
 
 /** The table metadata after schema evolution (the same object when nothing changes). */
-function evolvedMetadata(metadata: Metadata, data: Schema, schemaMode: WriteOptions['schemaMode']): Metadata {
+export function evolvedMetadata(metadata: Metadata, data: Schema, schemaMode: WriteOptions['schemaMode']): Metadata {
   if (schemaMode === undefined) return metadata;
   const mappingMode = metadata.configuration['delta.columnMapping.mode']?.toLowerCase();
   const mapped = mappingMode === 'name' || mappingMode === 'id';
