@@ -177,21 +177,25 @@ function millisText(micros: bigint, zone: string): string {
 }
 
 function stringRange(chunks: readonly Column[]): Range | undefined {
-  let min: string | undefined;
-  let max: string | undefined;
-  const decoder = new TextDecoder();
+  // Compared as UTF-8 bytes (which is code point order, how Delta readers compare); only the two
+  // winners are decoded.
+  let min: Uint8Array | undefined;
+  let max: Uint8Array | undefined;
   for (const { data, valid } of chunks) {
     const offsets = data.valueOffsets as Int32Array;
     const values = data.values as Uint8Array;
     for (let i = 0; i < data.length; i++) {
       if (!valid(i)) continue;
-      const s = decoder.decode(values.subarray(Number(offsets[i]), Number(offsets[i + 1])));
-      if (min === undefined || compareUtf8(s, min) < 0) min = s;
-      if (max === undefined || compareUtf8(s, max) > 0) max = s;
+      const s = values.subarray(offsets[i]!, offsets[i + 1]!);
+      if (min === undefined || compareBytes(s, min) < 0) min = s;
+      if (max === undefined || compareBytes(s, max) > 0) max = s;
     }
   }
   if (min === undefined || max === undefined) return undefined;
-  return { min: prefix(min), max: max.length > STRING_PREFIX_LENGTH ? prefix(max) + TIE_BREAKER : max };
+  const decoder = new TextDecoder();
+  const low = decoder.decode(min);
+  const high = decoder.decode(max);
+  return { min: prefix(low), max: high.length > STRING_PREFIX_LENGTH ? prefix(high) + TIE_BREAKER : high };
 }
 
 /** The first 32 UTF-16 units, not splitting a surrogate pair. */
@@ -201,15 +205,10 @@ function prefix(s: string): string {
   return s.slice(0, cut >= 0xd800 && cut <= 0xdbff ? STRING_PREFIX_LENGTH - 1 : STRING_PREFIX_LENGTH);
 }
 
-/** Order of the UTF-8 bytes (code point order), which is how Delta readers compare strings. */
-function compareUtf8(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
 }
 
 function decimalRange(chunks: readonly Column[]): Range | undefined {
