@@ -94,7 +94,7 @@ export const SUPPORTED_WRITER_FEATURES: ReadonlySet<string> = new Set([
   'invariants', // checked on the rows written (constraints.ts)
   'checkConstraints', // checked on the rows written (constraints.ts)
   'columnMapping', // files written with physical names and field ids
-  'deletionVectors', // kept on files that are not rewritten; rewrites apply them
+  'deletionVectors', // deletes write them (remove-rows.ts); rewrites apply existing ones
   'timestampNtz',
   'inCommitTimestamp', // commitInfo.inCommitTimestamp, monotonic
   'domainMetadata', // domains are carried over untouched

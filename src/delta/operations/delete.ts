@@ -1,6 +1,7 @@
 /** DELETE FROM table [WHERE condition], copy-on-write (remove-rows.ts), in one transaction. */
 import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
+import { stringMetrics } from './metrics.js';
 import { liveRows, removeRowsMatching } from './remove-rows.js';
 
 export interface DeleteResult {
@@ -51,9 +52,4 @@ export async function deleteRows(table: DeltaTable, where: string | undefined, o
     operationMetrics: stringMetrics(metrics),
   });
   return { version, metrics };
-}
-
-/** Delta Spark writes operation metrics as strings; readers of the history expect that. */
-export function stringMetrics(metrics: object): Record<string, string> {
-  return Object.fromEntries(Object.entries(metrics).map(([key, value]) => [key, String(value)]));
 }

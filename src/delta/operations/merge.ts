@@ -28,7 +28,7 @@ import type { DeltaSnapshot } from '../snapshot.js';
 import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
 import { writeDataFiles } from '../write-files.js';
-import { stringMetrics } from './delete.js';
+import { stringMetrics } from './metrics.js';
 import { evolvedMetadata, type WriteInput } from './write.js';
 
 export interface MergeOptions extends TransactionOptions, SqlWorkspaceOptions {

@@ -19,7 +19,7 @@ import { filePruner } from '../file-pruning.js';
 import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
 import { writeDataFiles } from '../write-files.js';
-import { stringMetrics } from './delete.js';
+import { stringMetrics } from './metrics.js';
 
 export interface UpdateOptions extends TransactionOptions, SqlWorkspaceOptions {
   /** column → SQL expression (DuckDB's dialect) over the row's columns. */

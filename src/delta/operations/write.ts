@@ -25,7 +25,7 @@ import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
 import { writeDataFiles } from '../write-files.js';
 import { assignColumnMapping } from './create.js';
-import { stringMetrics } from './delete.js';
+import { stringMetrics } from './metrics.js';
 import { removeRowsMatching } from './remove-rows.js';
 
 export type WriteInput = Table | RecordBatch | Iterable<RecordBatch> | AsyncIterable<RecordBatch>;
