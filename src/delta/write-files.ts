@@ -45,6 +45,8 @@ export interface WriteFilesOptions {
   readonly clock?: () => number;
   /** Default zstd. */
   readonly compression?: ParquetCompression;
+  /** Called after each data file is stored (for progress reports). */
+  readonly onFile?: (file: AddFile, rows: number) => void;
 }
 
 export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
@@ -96,14 +98,16 @@ export async function writeDataFiles(
     const name = `part-${String(fileIndex++).padStart(5, '0')}-${randomUUID()}-c000.${compression === 'uncompressed' ? '' : `${compression}.`}parquet`;
     const key_ = `${directory}${name}`;
     await store.put(key_, bytes, { ifNoneMatch: '*' });
-    added.push({
+    const add: AddFile = {
       path: encodePath(key_),
       partitionValues: buffer.values,
       size: bytes.byteLength,
       modificationTime: clock(),
       dataChange: options.dataChange ?? true,
       stats: fileStats(batches, fileFields, logicalPaths, indexed),
-    });
+    };
+    added.push(add);
+    options.onFile?.(add, batches.reduce((n, b) => n + b.numRows, 0));
   };
 
   let row = 0;

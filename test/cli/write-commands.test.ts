@@ -44,6 +44,7 @@ describe('lake create, append, overwrite, delete, update, merge, checkpoint', ()
     const created = await lake('append', 'shop.orders', join(dir, 'orders.csv'), '--partition-by', 'day', '--json');
     expect(created.code, created.stderr).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ version: 1, metrics: { numOutputRows: 3, numFiles: 2 } });
+    expect(created.stderr).toMatch(/created Delta table shop\.orders\n(.*\n)*wrote 2 files, 3 rows/); // progress on stderr
 
     // JSON lines with an integer amount: cast to the table's type by name.
     await writeFile(join(dir, 'more.jsonl'), '{"id": 4, "day": "2024-01-03", "amount": 40}\n');

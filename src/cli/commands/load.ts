@@ -88,7 +88,18 @@ async function load(ctx: CliContext, argument: string, files: string[], options:
         for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
       })();
     }
-    const result = await writeTable(table, rows, write);
+    let written = 0;
+    let rowsWritten = 0;
+    let bytes = 0;
+    const result = await writeTable(table, rows, {
+      ...write,
+      onFile: (file, count) => {
+        written++;
+        rowsWritten += count;
+        bytes += file.size;
+        ctx.progress(`wrote ${written} file${written > 1 ? 's' : ''}, ${rowsWritten.toLocaleString('en')} rows, ${(bytes / 1e6).toFixed(1)} MB`);
+      },
+    });
     const m = result.metrics;
     ctx.result(result, () => `version ${result.version}: ${m.numOutputRows} rows in ${m.numFiles} files${m.numRemovedFiles > 0 ? `, ${m.numRemovedFiles} files removed` : ''}`);
   } finally {

@@ -23,7 +23,7 @@ import type { AddFile, Metadata } from '../actions.js';
 import { fromArrowSchema, fromArrowType, parseSchema, schemaToString, toArrowSchema, type StructField } from '../schema.js';
 import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
-import { writeDataFiles } from '../write-files.js';
+import { writeDataFiles, type WriteFilesOptions } from '../write-files.js';
 import { assignColumnMapping } from './create.js';
 import { stringMetrics } from './metrics.js';
 import { removeRowsMatching } from './remove-rows.js';
@@ -40,6 +40,8 @@ export interface WriteOptions extends TransactionOptions {
   /** Records `txn` (appId, version) in the commit: idempotent writes from one application. */
   readonly appTransaction?: { readonly appId: string; readonly version: number };
   readonly targetFileSize?: number;
+  /** Called after each data file is stored (for progress reports). */
+  readonly onFile?: WriteFilesOptions['onFile'];
 }
 
 export interface WriteMetrics {
@@ -99,6 +101,7 @@ export async function writeTable(table: DeltaTable, input: WriteInput, options: 
     protocol: txn.protocol,
     clock,
     ...(options.targetFileSize === undefined ? {} : { targetFileSize: options.targetFileSize }),
+    ...(options.onFile === undefined ? {} : { onFile: options.onFile }),
   });
 
   let removedFiles: readonly AddFile[] = [];
