@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { MergeBuilder } from '../src/delta/operations/merge.js';
 import { DeltaTable } from '../src/delta/table.js';
-import { readInputFiles } from '../src/engine/input-files.js';
+import { inputFilesSql } from '../src/engine/input-files.js';
 import { SqlWorkspace } from '../src/engine/sql-workspace.js';
 import type { WriteKind } from './write-kinds.js';
 
@@ -41,17 +41,11 @@ switch (kind) {
     count = 10_000_000;
     break;
   case 'append-lake': {
+    const input_ = { files: [input], format: 'parquet' as const };
     const workspace = await SqlWorkspace.open();
     try {
-      const rows = readInputFiles(workspace, [input], 'parquet');
-      const iterator = rows[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      const table = await DeltaTable.create(join(scratch, 'table'), { schema: first.value!.schema });
-      const all = (async function* () {
-        yield first.value!;
-        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
-      })();
-      const result = await table.write(all);
+      const table = await DeltaTable.create(join(scratch, 'table'), { schema: await workspace.arrowSchema(inputFilesSql(input_)) });
+      const result = await table.write(input_, { workspace });
       count = result.metrics.numOutputRows;
       files = result.metrics.numFiles;
     } finally {
@@ -61,16 +55,9 @@ switch (kind) {
   }
   case 'merge-lake': {
     const table = await DeltaTable.open(copy!);
-    const workspace = await SqlWorkspace.open();
-    try {
-      const batches = [];
-      for await (const batch of readInputFiles(workspace, [source], 'parquet')) batches.push(batch);
-      const result = await new MergeBuilder(table, batches, { predicate: 'target.id = source.id' }).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute();
-      count = result.metrics.numTargetRowsUpdated + result.metrics.numTargetRowsInserted;
-      files = result.metrics.numTargetFilesRemoved;
-    } finally {
-      await workspace.close();
-    }
+    const result = await new MergeBuilder(table, { files: [source], format: 'parquet' }, { predicate: 'target.id = source.id' }).whenMatchedUpdateAll().whenNotMatchedInsertAll().execute();
+    count = result.metrics.numTargetRowsUpdated + result.metrics.numTargetRowsInserted;
+    files = result.metrics.numTargetFilesRemoved;
     break;
   }
   case 'merge-duckdb-touched': {

@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DeltaTable } from '../src/delta/table.js';
-import { readInputFiles } from '../src/engine/input-files.js';
+import { inputFilesSql } from '../src/engine/input-files.js';
 import { SqlWorkspace } from '../src/engine/sql-workspace.js';
 import { WRITE_KINDS, type WriteKind } from './write-kinds.js';
 
@@ -65,19 +65,11 @@ if (!(await exists(input))) {
 }
 if (!(await exists(join(tableDir, '_delta_log')))) {
   console.log('writing the table …');
+  const input_ = { files: [input], format: 'parquet' as const };
   const workspace = await SqlWorkspace.open();
   try {
-    const batches = readInputFiles(workspace, [input], 'parquet');
-    const iterator = batches[Symbol.asyncIterator]();
-    const first = await iterator.next();
-    const table = await DeltaTable.create(tableDir, { schema: first.value!.schema });
-    await table.write(
-      (async function* () {
-        yield first.value!;
-        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
-      })(),
-      { targetFileSize: 32 * 1024 * 1024 },
-    );
+    const table = await DeltaTable.create(tableDir, { schema: await workspace.arrowSchema(inputFilesSql(input_)) });
+    await table.write(input_, { workspace, targetFileSize: 32 * 1024 * 1024 });
   } finally {
     await workspace.close();
   }

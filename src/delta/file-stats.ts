@@ -1,27 +1,30 @@
 /**
  * Per-file statistics as Delta writers record them in `add.stats` (PROTOCOL.md "Per-file
- * Statistics"), computed from the Arrow data a file is written from, keyed by physical names:
+ * Statistics"), from the statistics DuckDB's Parquet writer collected while writing the file,
+ * keyed by physical names:
  *
  *   {"numRecords": n, "minValues": {…}, "maxValues": {…}, "nullCount": {…}}
  *
  * - Columns: the first `delta.dataSkippingNumIndexedCols` leaf columns (default 32, -1 all) in
  *   schema order, or the columns `delta.dataSkippingStatsColumns` lists; partition columns are not
  *   in data files and get none. Nested struct fields nest in the JSON.
- * - nullCount for every indexed column (arrays and maps as a whole); minValues/maxValues for
+ * - nullCount for every indexed leaf column (arrays and maps have none: Parquet counts their
+ *   leaves' nulls, not theirs); minValues/maxValues for
  *   numbers, decimals, dates, timestamps and strings, not for booleans, binaries, arrays or maps
  *   (as Delta Spark).
- * - Floats: NaN is left out of min/max (Spark orders it above every number, so a max that is a
- *   number would be a lie anyway; the reader treats NaN as possible above the maximum).
- * - Strings are cut to 32 UTF-16 units (`delta.dataSkippingStringPrefixLength` as readers assume):
+ * - Floats: a file with a NaN gets no min/max for that column (Spark orders NaN above every
+ *   number, so a numeric max would be a lie).
+ * - Strings (DuckDB already cuts long ones, raising the last kept character of a maximum) are cut to 32 UTF-16 units (`delta.dataSkippingStringPrefixLength` as readers assume):
  *   a minimum's prefix is still a lower bound; a maximum that was cut gets U+10FFFF appended,
  *   Delta Spark's tie-breaker, so it stays an upper bound in UTF-8 byte order too.
  * - Timestamps are milliseconds (Spark's JSON): minima and maxima are truncated to the millisecond;
  *   readers widen by 1 ms (file-pruning.ts). `timestamp` gets a `Z`, `timestamp_ntz` none.
  * - Decimals are JSON numbers written exactly (`12.50`), not through a double.
  */
-import type { Data, RecordBatch } from 'apache-arrow';
-import { formatDate, formatDecimal, signedWords } from '../engine/json-values.js';
-import { isDecimalType, type DeltaType, type StructField, type StructType } from './schema.js';
+import { formatDate } from '../engine/json-values.js';
+import { parseDateText, parseTimestampText } from '../engine/predicate-values.js';
+import type { LeafStats } from '../engine/sql-workspace.js';
+import { isDecimalType, type PrimitiveType, type StructField, type StructType } from './schema.js';
 
 export const DEFAULT_INDEXED_COLUMNS = 32;
 export const STRING_PREFIX_LENGTH = 32;
@@ -64,71 +67,62 @@ class RawNumber {
 }
 
 /**
- * The stats JSON of a file written from `batches` (physical column data, in the physical schema's
- * order: `fields[i]` is the Delta field of column i, with its physical name).
+ * The stats JSON of a written file from its writer's per-leaf statistics (sql-workspace.ts
+ * `copyToParquet`). `columns` are the file's top-level columns, each as its logical Delta field
+ * and as its physical one (column mapping names; the same field without).
  */
-export function fileStats(batches: readonly RecordBatch[], fields: readonly StructField[], logicalPaths: readonly (readonly string[])[], indexed: (path: readonly string[]) => boolean): string {
-  const numRecords = batches.reduce((n, b) => n + b.numRows, 0);
+export function fileStats(
+  numRecords: number,
+  leaves: readonly LeafStats[],
+  columns: readonly { readonly logical: StructField; readonly physical: StructField }[],
+  indexed: (path: readonly string[]) => boolean,
+): string {
+  const byPath = new Map(leaves.map((leaf) => [leaf.path.join('\u0000'), leaf]));
   const minValues: Record<string, Json> = {};
   const maxValues: Record<string, Json> = {};
   const nullCount: Record<string, Json> = {};
-  fields.forEach((field, i) => {
-    const columns = batches.map((b): Column => {
-      const data = b.data.children[i]!;
-      return { data, valid: (row) => data.getValid(row) };
-    });
-    collect(field, field.type, columns, logicalPaths[i]!, indexed, minValues, maxValues, nullCount);
-  });
+  for (const { logical, physical } of columns) collect(logical, physical, [physical.name], [logical.name], byPath, indexed, minValues, maxValues, nullCount);
   return serialize({ numRecords, minValues, maxValues, nullCount });
 }
 
-/** A column chunk and its validity (a struct field is null where the struct is). */
-interface Column {
-  readonly data: Data;
-  readonly valid: (row: number) => boolean;
-}
-
 function collect(
+  logical: StructField,
   field: StructField,
-  type: DeltaType,
-  chunks: readonly Column[],
+  physicalPath: readonly string[],
   logicalPath: readonly string[],
+  leaves: ReadonlyMap<string, LeafStats>,
   indexed: (path: readonly string[]) => boolean,
   minValues: Record<string, Json>,
   maxValues: Record<string, Json>,
   nullCount: Record<string, Json>,
 ): void {
-  const name = field.name;
+  const { name, type } = field;
   if (typeof type === 'object' && type.type === 'struct') {
     const mins: Record<string, Json> = {};
     const maxs: Record<string, Json> = {};
     const nulls: Record<string, Json> = {};
+    const logicalFields = (logical.type as StructType).fields;
     type.fields.forEach((child, j) => {
-      // A struct's nulls make its fields null too: count them into the children.
-      const childChunks = chunks.map(({ data, valid }): Column => {
-        const child = data.children[j]!;
-        return { data: child, valid: (row) => valid(row) && child.getValid(row) };
-      });
-      collect(child, child.type, childChunks, [...logicalPath, child.name], indexed, mins, maxs, nulls);
+      // Parquet counts a leaf null where any struct above it is null: the children include the struct's nulls.
+      const logicalChild = logicalFields[j]!;
+      collect(logicalChild, child, [...physicalPath, child.name], [...logicalPath, logicalChild.name], leaves, indexed, mins, maxs, nulls);
     });
     if (Object.keys(mins).length > 0) minValues[name] = mins;
     if (Object.keys(maxs).length > 0) maxValues[name] = maxs;
     if (Object.keys(nulls).length > 0) nullCount[name] = nulls;
     return;
   }
-  if (!indexed(logicalPath)) return;
-  nullCount[name] = chunks.reduce((n, column) => n + nulls(column), 0);
-  if (typeof type === 'object' || type === 'boolean' || type === 'binary' || type === 'void' || type === 'variant') return;
-  const range = minMax(type, chunks);
+  // Arrays and maps have leaves below them (element, key, value), not counts of their own nulls: no stats.
+  if (typeof type === 'object' || !indexed(logicalPath)) return;
+  const leaf = leaves.get(physicalPath.join('\u0000'));
+  if (leaf === undefined) return;
+  if (leaf.nullCount !== undefined) nullCount[name] = leaf.nullCount;
+  if (type === 'boolean' || type === 'binary' || type === 'void' || type === 'variant') return;
+  if (leaf.min === undefined || leaf.max === undefined || leaf.hasNaN) return;
+  const range = typedRange(type, leaf.min, leaf.max);
   if (range === undefined) return;
   minValues[name] = range.min;
   maxValues[name] = range.max;
-}
-
-function nulls({ data, valid }: Column): number {
-  let n = 0;
-  for (let i = 0; i < data.length; i++) if (!valid(i)) n++;
-  return n;
 }
 
 interface Range {
@@ -136,36 +130,40 @@ interface Range {
   readonly max: Json;
 }
 
-function minMax(type: DeltaType, chunks: readonly Column[]): Range | undefined {
-  if (type === 'string') return stringRange(chunks);
-  if (isDecimalType(type)) return decimalRange(chunks);
-  let min: number | bigint | undefined;
-  let max: number | bigint | undefined;
-  for (const { data, valid } of chunks) {
-    const values = data.values as ArrayLike<number | bigint>;
-    for (let i = 0; i < data.length; i++) {
-      if (!valid(i)) continue;
-      const v = values[i]!; // fixed-width buffers of a slice start at the slice
-      if (typeof v === 'number' && Number.isNaN(v)) continue;
-      if (min === undefined || v < min) min = v;
-      if (max === undefined || v > max) max = v;
-    }
-  }
-  if (min === undefined || max === undefined) return undefined;
+/**
+ * The JSON values of a leaf's bounds, from the writer's text: numbers as they are, timestamps
+ * truncated to the millisecond, strings cut to the prefix length. Undefined where the text cannot
+ * be read (no bound is then claimed).
+ */
+function typedRange(type: PrimitiveType, min: string, max: string): Range | undefined {
   switch (type) {
+    case 'string':
+      return { min: prefix(min), max: max.length > STRING_PREFIX_LENGTH ? prefix(max) + TIE_BREAKER : max };
     case 'date':
-      return { min: formatDate(BigInt(min)), max: formatDate(BigInt(max)) };
+      return parseDateText(min) === undefined || parseDateText(max) === undefined ? undefined : { min: formatDate(BigInt(parseDateText(min)!)), max: formatDate(BigInt(parseDateText(max)!)) };
     case 'timestamp':
     case 'timestamp_ntz': {
+      const low = parseTimestampText(min, type === 'timestamp');
+      const high = parseTimestampText(max, type === 'timestamp');
+      if (low === undefined || high === undefined) return undefined;
       const zone = type === 'timestamp' ? 'Z' : '';
-      return { min: millisText(BigInt(min), zone), max: millisText(BigInt(max), zone) };
+      return { min: millisText(low, zone), max: millisText(high, zone) };
     }
+    case 'byte':
+    case 'short':
+    case 'integer':
     case 'long':
-      return { min: new RawNumber(String(min)), max: new RawNumber(String(max)) };
+      return /^-?\d+$/.test(min) && /^-?\d+$/.test(max) ? { min: new RawNumber(min), max: new RawNumber(max) } : undefined;
     case 'float':
-      return { min: Math.fround(Number(min)), max: Math.fround(Number(max)) };
+    case 'double': {
+      const low = Number(min);
+      const high = Number(max);
+      if (!Number.isFinite(low) || !Number.isFinite(high)) return undefined;
+      return type === 'float' ? { min: Math.fround(low), max: Math.fround(high) } : { min: low, max: high };
+    }
     default:
-      return { min: Number(min), max: Number(max) };
+      if (isDecimalType(type) && /^-?\d+(\.\d+)?$/.test(min) && /^-?\d+(\.\d+)?$/.test(max)) return { min: new RawNumber(min), max: new RawNumber(max) };
+      return undefined;
   }
 }
 
@@ -176,57 +174,11 @@ function millisText(micros: bigint, zone: string): string {
   return zone === 'Z' ? iso : iso.slice(0, -1);
 }
 
-function stringRange(chunks: readonly Column[]): Range | undefined {
-  // Compared as UTF-8 bytes (which is code point order, how Delta readers compare); only the two
-  // winners are decoded.
-  let min: Uint8Array | undefined;
-  let max: Uint8Array | undefined;
-  for (const { data, valid } of chunks) {
-    const offsets = data.valueOffsets as Int32Array;
-    const values = data.values as Uint8Array;
-    for (let i = 0; i < data.length; i++) {
-      if (!valid(i)) continue;
-      const s = values.subarray(offsets[i]!, offsets[i + 1]!);
-      if (min === undefined || compareBytes(s, min) < 0) min = s;
-      if (max === undefined || compareBytes(s, max) > 0) max = s;
-    }
-  }
-  if (min === undefined || max === undefined) return undefined;
-  const decoder = new TextDecoder();
-  const low = decoder.decode(min);
-  const high = decoder.decode(max);
-  return { min: prefix(low), max: high.length > STRING_PREFIX_LENGTH ? prefix(high) + TIE_BREAKER : high };
-}
-
 /** The first 32 UTF-16 units, not splitting a surrogate pair. */
 function prefix(s: string): string {
   if (s.length <= STRING_PREFIX_LENGTH) return s;
   const cut = s.charCodeAt(STRING_PREFIX_LENGTH - 1);
   return s.slice(0, cut >= 0xd800 && cut <= 0xdbff ? STRING_PREFIX_LENGTH - 1 : STRING_PREFIX_LENGTH);
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return a.length - b.length;
-}
-
-function decimalRange(chunks: readonly Column[]): Range | undefined {
-  let min: bigint | undefined;
-  let max: bigint | undefined;
-  let scale = 0;
-  for (const { data, valid } of chunks) {
-    scale = (data.type as unknown as { scale: number }).scale;
-    const words = data.values as Uint32Array;
-    for (let i = 0; i < data.length; i++) {
-      if (!valid(i)) continue;
-      const v = signedWords(words, i * 4, 4);
-      if (min === undefined || v < min) min = v;
-      if (max === undefined || v > max) max = v;
-    }
-  }
-  if (min === undefined || max === undefined) return undefined;
-  return { min: new RawNumber(formatDecimal(min, scale)), max: new RawNumber(formatDecimal(max, scale)) };
 }
 
 /** JSON with RawNumbers written as their text. */

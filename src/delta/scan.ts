@@ -240,7 +240,7 @@ function arrowField(field: StructField): Field {
 }
 
 /** The store and key of a file the log names; files outside the table root get their own store. */
-function locateFile(snapshot: DeltaSnapshot, path: string): { store: ObjectStore; key: string; shown: string } {
+export function locateFile(snapshot: DeltaSnapshot, path: string): { store: ObjectStore; key: string; shown: string } {
   const resolved = resolveDataPath(path, snapshot.location);
   const shown = describeDataPath(resolved);
   if (resolved.relative !== undefined) return { store: snapshot.store, key: resolved.relative, shown };

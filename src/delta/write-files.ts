@@ -1,37 +1,46 @@
 /**
- * Writing a Delta table's data files from Arrow record batches with logical column names: the
- * data is checked and cast to the table's schema, split by partition values into Hive-style
- * directories, cut into files near the target size, written as Parquet (zstd) under physical
- * column names with field ids (column mapping), and described by `add` actions with statistics.
+ * Writing a Delta table's data files from rows DuckDB can query (a view over input files, a
+ * registered Arrow input, a join's result), with logical column names. In one DuckDB COPY the rows
+ * are cast to the table's types, checked (NOT NULL columns, CHECK constraints, invariants, a
+ * caller's condition), renamed to physical column names with field ids (column mapping), split by
+ * partition values into Hive-style directories and cut into zstd Parquet files near the target
+ * size; DuckDB's writer reports each file's statistics, which become `add.stats`. The files are
+ * then moved into the table through the store, and described by `add` actions (nothing is
+ * committed here).
  *
- * Memory: rows wait in a buffer per partition until it holds about a file's worth (the target
- * size, in Arrow bytes scaled by the compression measured on the files written so far); when all
- * buffers together pass twice the target, the largest is written out early. So memory is bounded
- * by about twice the target file size plus one input batch, whatever the input's size.
+ * Why DuckDB writes: it reads inputs and writes Parquet in parallel and streams under its memory
+ * limit (spilling to the workspace's scratch directory), so memory does not grow with the input,
+ * and no row passes through JavaScript (measured: bench/writes.ts).
  *
- * Splitting by partition slices batches into runs of rows with the same partition values (slices
- * share the batch's memory): input ordered or clustered by partition is cheap; rows alternating
- * between partitions make many small slices, which cost time, not correctness.
+ * DuckDB cannot cut files by size while partitioning, so a partitioned write makes one file per
+ * partition (and thread); a file well over the target is then rewritten into target-sized files.
  */
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { makeData, RecordBatch, Schema, Struct, Table, Type, type Data, type DataType, type Field } from 'apache-arrow';
-import { signedWords } from '../engine/json-values.js';
-import { castData } from '../engine/parquet.js';
-import { writeParquet, type ParquetCompression } from '../engine/parquet-write.js';
+import type { RecordBatch, Schema } from 'apache-arrow';
+import { sqlIdentifier, sqlString } from '../engine/duckdb-session.js';
+import { duckdbType } from '../engine/duckdb-types.js';
+import { isCastable } from '../engine/parquet.js';
+import type { SqlWorkspace, WrittenParquet } from '../engine/sql-workspace.js';
 import { LakeError } from '../errors.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import type { AddFile, Metadata, Protocol } from './actions.js';
-import { constraintChecker } from './constraints.js';
+import { tableConstraints, type RowCheck } from './constraints.js';
 import { fileStats, statsColumnSelector } from './file-stats.js';
-import { nullData, partitionPath, serializePartitionValue, type PartitionValue } from './partition-values.js';
+import { partitionPath } from './partition-values.js';
+import { renameColumns } from './sql-columns.js';
 import {
   columnMappingMode,
+  fieldId,
+  isDecimalType,
   isPrimitiveType,
   parseSchema,
   physicalSchema,
   toArrowSchema,
+  toArrowType,
   typeToString,
-  type PrimitiveType,
+  type DeltaType,
   type StructField,
 } from './schema.js';
 
@@ -43,107 +52,129 @@ export interface WriteFilesOptions {
   /** Default true. */
   readonly dataChange?: boolean;
   readonly clock?: () => number;
-  /** Default zstd. */
-  readonly compression?: ParquetCompression;
+  /**
+   * How the rows' columns become the table's types. 'safe' (default): only conversions that lose
+   * nothing (int → long, float → double, decimal widening, …); another type is a SCHEMA_MISMATCH.
+   * 'convert': DuckDB's CAST (text files' inferred types), where a value that does not fit fails.
+   */
+  readonly cast?: 'safe' | 'convert';
+  /** A condition every row must meet (replaceWhere); a row that does not fails the write with this code. */
+  readonly require?: { readonly sql: string; readonly code: string; readonly message: string };
   /** Called after each data file is stored (for progress reports). */
   readonly onFile?: (file: AddFile, rows: number) => void;
 }
 
-export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
+export interface WrittenFiles {
+  readonly files: AddFile[];
+  readonly rows: number;
+}
 
-/** Writes the rows as data files of the table; returns their add actions (nothing is committed). */
-export async function writeDataFiles(
-  store: ObjectStore,
-  input: Iterable<RecordBatch> | AsyncIterable<RecordBatch>,
-  options: WriteFilesOptions,
-): Promise<AddFile[]> {
+export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
+/** A partition's file this much over the target is cut again. */
+const OVERSIZE = 1.5;
+const UPLOAD_CONCURRENCY = 4;
+
+/** Writes the rows of `relation` (a query over logical column names) as data files of the table. */
+export async function writeDataFiles(store: ObjectStore, workspace: SqlWorkspace, relation: string, options: WriteFilesOptions): Promise<WrittenFiles> {
   const { metadata, protocol } = options;
   const schema = parseSchema(metadata.schemaString);
   const mode = columnMappingMode(metadata, protocol);
-  const partitionColumns = metadata.partitionColumns;
-  const logical = toArrowSchema(schema);
   const physical = physicalSchema(schema, mode);
-  const dataIndexes = schema.fields.map((f, i) => (partitionColumns.includes(f.name) ? -1 : i)).filter((i) => i >= 0);
-  const fileFields = dataIndexes.map((i) => physical.fields[i]!);
-  const fileSchema = toArrowSchema({ type: 'struct', fields: fileFields }, { fieldIds: mode !== 'none' });
-  const logicalPaths = dataIndexes.map((i) => [schema.fields[i]!.name]);
-  const indexed = statsColumnSelector(metadata.configuration, schema, partitionColumns);
-  const partitionFields = partitionColumns.map((name) => {
-    const index = schema.fields.findIndex((f) => f.name === name);
-    const field = schema.fields[index]!;
-    if (!isPrimitiveType(field.type)) throw new LakeError('CORRUPT_LOG', `partition column ${name} has a nested type`);
-    return { index, type: field.type, physical: physical.fields[index]!.name };
-  });
+  const partitionColumns = metadata.partitionColumns;
   const target = options.targetFileSize ?? positive(metadata.configuration['delta.targetFileSize']) ?? DEFAULT_TARGET_FILE_SIZE;
-  const clock = options.clock ?? Date.now;
-  const compression = options.compression ?? 'zstd';
-  const check = await constraintChecker(metadata);
 
-  const buffers = new Map<string, { values: Record<string, string | null>; batches: RecordBatch[]; bytes: number }>();
-  let buffered = 0;
-  // Parquet bytes per Arrow byte, from the files written so far (start: as written, 1).
-  let ratio = 1;
-  const added: AddFile[] = [];
-  let fileIndex = 0;
+  const conformed = await conformSql(workspace, relation, schema.fields, options.cast ?? 'safe');
+  const checks = await rowChecks(workspace, conformed, schema.fields, metadata, options.require);
 
-  const flush = async (key: string): Promise<void> => {
-    const buffer = buffers.get(key);
-    if (buffer === undefined || buffer.batches.length === 0) return;
-    buffers.delete(key);
-    buffered -= buffer.bytes;
-    const batches = buffer.batches.map((batch) => new RecordBatch(fileSchema, makeData({ type: new Struct(fileSchema.fields), length: batch.numRows, nullCount: 0, children: dataIndexes.map((i, j) => retype(batch.data.children[i]!, fileSchema.fields[j]!.type)) })));
-    const bytes = writeParquet(new Table(fileSchema, batches), { compression });
-    ratio = Math.max(0.01, bytes.byteLength / Math.max(1, buffer.bytes));
-    const directory = partitionColumns.length === 0 ? '' : `${partitionPath(partitionFields.map((p) => p.physical), buffer.values)}/`;
-    const name = `part-${String(fileIndex++).padStart(5, '0')}-${randomUUID()}-c000.${compression === 'uncompressed' ? '' : `${compression}.`}parquet`;
-    const key_ = `${directory}${name}`;
-    await store.put(key_, bytes, { ifNoneMatch: '*' });
-    const add: AddFile = {
-      path: encodePath(key_),
-      partitionValues: buffer.values,
-      size: bytes.byteLength,
-      modificationTime: clock(),
-      dataChange: options.dataChange ?? true,
-      stats: fileStats(batches, fileFields, logicalPaths, indexed),
-    };
-    added.push(add);
-    options.onFile?.(add, batches.reduce((n, b) => n + b.numRows, 0));
-  };
+  const columns = schema.fields.map((logical, i) => ({ logical, physical: physical.fields[i]! }));
+  const dataColumns = columns.filter((c) => !partitionColumns.includes(c.logical.name));
+  const partitions = partitionColumns.map((name, i) => {
+    const column = columns.find((c) => c.logical.name === name);
+    if (column === undefined || !isPrimitiveType(column.logical.type)) throw new LakeError('CORRUPT_LOG', `partition column ${name} is not a primitive column of the table`);
+    return { alias: `__lake_p${i}`, physical: column.physical.name, sql: partitionValueSql(sqlIdentifier(name), column.logical.type) };
+  });
+  const select = [
+    ...dataColumns.map((c) => `${renameColumns(sqlIdentifier(c.logical.name), c.logical.type, c.physical.type)} AS ${sqlIdentifier(c.physical.name)}`),
+    ...partitions.map((p) => `${p.sql} AS ${p.alias}`),
+  ];
+  const guard = checks.length === 0 ? '' : ` WHERE CASE ${checks.map((c, i) => `WHEN ${c.violation} THEN error('__lake_check ${i}')`).join(' ')} ELSE TRUE END`;
+  const fieldIds = mode === 'none' ? undefined : fieldIdsLiteral(dataColumns.map((c) => c.physical));
+  const copy = { ...(fieldIds === undefined ? {} : { fieldIds }) };
 
-  let row = 0;
-  for await (const given of input) {
-    const batch = conform(given, schema.fields, logical, row);
-    check?.(batch, row);
-    row += batch.numRows;
-    if (batch.numRows === 0) continue;
-    // Bytes per row of the whole batch: a slice's buffers may be its batch's (variable-width data).
-    const rowBytes = byteSize(batch.data) / batch.numRows;
-    for (const run of partitionRuns(batch, partitionFields)) {
-      const key = JSON.stringify(run.values);
-      for (let start = 0; start < run.batch.numRows; ) {
-        let buffer = buffers.get(key);
-        if (buffer === undefined) {
-          buffer = { values: run.values, batches: [], bytes: 0 };
-          buffers.set(key, buffer);
-        }
-        // As many rows as fit in this partition's current file (at least one).
-        const room = Math.max(1, Math.ceil((target / ratio - buffer.bytes) / rowBytes));
-        const take = Math.min(room, run.batch.numRows - start);
-        const part = start === 0 && take === run.batch.numRows ? run.batch : run.batch.slice(start, start + take);
-        start += take;
-        buffer.batches.push(part);
-        buffer.bytes += take * rowBytes;
-        buffered += take * rowBytes;
-        if (buffer.bytes * ratio >= target) await flush(key);
-      }
-    }
-    while (buffered * ratio > 2 * target && buffers.size > 0) {
-      const largest = [...buffers.entries()].reduce((a, b) => (b[1].bytes > a[1].bytes ? b : a));
-      await flush(largest[0]);
-    }
+  let written: WrittenParquet[];
+  try {
+    written = await workspace.copyToParquet(`SELECT ${select.join(', ')} FROM (${conformed})${guard}`, {
+      ...copy,
+      ...(partitions.length === 0 ? { fileSizeBytes: target } : { partitionBy: partitions.map((p) => p.alias) }),
+    });
+  } catch (error) {
+    const failed = /__lake_check (\d+)/.exec((error as Error).message);
+    if (failed === null) throw error;
+    throw await checkFailure(workspace, conformed, checks[Number(failed[1])]!);
   }
-  for (const key of [...buffers.keys()]) await flush(key);
-  return added;
+  if (partitions.length > 0) {
+    const cut: WrittenParquet[] = [];
+    for (const file of written) {
+      if (file.bytes <= target * OVERSIZE) {
+        cut.push(file);
+        continue;
+      }
+      const parts = await workspace.copyToParquet(`SELECT * FROM read_parquet(${sqlString(file.path)})`, { ...copy, fileSizeBytes: target });
+      await rm(file.path, { force: true });
+      cut.push(...parts.map((part) => ({ ...part, partition: file.partition })));
+    }
+    written = cut;
+  }
+
+  const indexed = statsColumnSelector(metadata.configuration, schema, partitionColumns);
+  const clock = options.clock ?? Date.now;
+  const files: AddFile[] = [];
+  let rows = 0;
+  let next = 0;
+  const nonEmpty = written.filter((file) => file.rows > 0);
+  const upload = async (): Promise<void> => {
+    while (next < nonEmpty.length) {
+      const index = next++;
+      const file = nonEmpty[index]!;
+      const values: Record<string, string | null> = {};
+      for (const p of partitions) values[p.physical] = file.partition[p.alias] ?? null;
+      const directory = partitions.length === 0 ? '' : `${partitionPath(partitions.map((p) => p.physical), values)}/`;
+      const key = `${directory}part-${String(index).padStart(5, '0')}-${randomUUID()}-c000.zstd.parquet`;
+      await store.upload(key, createReadStream(file.path));
+      await rm(file.path, { force: true });
+      const add: AddFile = {
+        path: encodePath(key),
+        partitionValues: values,
+        size: file.bytes,
+        modificationTime: clock(),
+        dataChange: options.dataChange ?? true,
+        stats: fileStats(file.rows, file.leaves, dataColumns, indexed),
+      };
+      files[index] = add;
+      rows += file.rows;
+      options.onFile?.(add, file.rows);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(UPLOAD_CONCURRENCY, nonEmpty.length) }, upload));
+  for (const file of written) if (file.rows === 0) await rm(file.path, { force: true });
+  return { files, rows };
+}
+
+/** Registers Arrow record batches in the workspace and writes them (the library's Arrow inputs). */
+export async function writeBatches(
+  store: ObjectStore,
+  workspace: SqlWorkspace,
+  batches: Iterable<RecordBatch> | AsyncIterable<RecordBatch>,
+  options: WriteFilesOptions & { readonly schema?: Schema },
+): Promise<WrittenFiles> {
+  const name = `__lake_batches_${randomUUID().replaceAll('-', '')}`;
+  const schema = options.schema ?? toArrowSchema(parseSchema(options.metadata.schemaString));
+  await workspace.register(name, batches, schema);
+  try {
+    return await writeDataFiles(store, workspace, `SELECT * FROM ${sqlIdentifier(name)}`, options);
+  } finally {
+    await workspace.run(`DROP VIEW IF EXISTS ${sqlIdentifier(name)}`);
+  }
 }
 
 function positive(text: string | undefined): number | undefined {
@@ -152,116 +183,138 @@ function positive(text: string | undefined): number | undefined {
 }
 
 /**
- * The batch in the table's logical Arrow schema: columns by name, cast where the cast is safe,
- * missing nullable columns as nulls. Mismatches are one-line SCHEMA_MISMATCH / NULL_CONSTRAINT errors.
+ * The rows in the table's logical columns and types: columns by name, cast (see `cast`), missing
+ * nullable columns as nulls. Mismatches are one-line SCHEMA_MISMATCH errors.
  */
-function conform(batch: RecordBatch, fields: readonly StructField[], logical: Schema, firstRow: number): RecordBatch {
+async function conformSql(workspace: SqlWorkspace, relation: string, fields: readonly StructField[], cast: 'safe' | 'convert'): Promise<string> {
+  const given = await workspace.arrowSchema(relation);
   const names = new Set(fields.map((f) => f.name));
-  const unknown = batch.schema.fields.filter((f) => !names.has(f.name)).map((f) => f.name);
+  const unknown = given.fields.filter((f) => !names.has(f.name)).map((f) => f.name);
   if (unknown.length > 0) {
     throw new LakeError(
       'SCHEMA_MISMATCH',
       `the data has column${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} that the table does not have (${fields.map((f) => f.name).join(', ')}): drop ${unknown.length > 1 ? 'them' : 'it'}, or write with schema mode merge`,
     );
   }
-  const children = fields.map((field, i) => {
-    const target = logical.fields[i]!;
-    const index = batch.schema.fields.findIndex((f) => f.name === field.name);
-    if (index === -1) {
+  const select = fields.map((field) => {
+    const type = toArrowType(field.type);
+    const source = given.fields.find((f) => f.name === field.name);
+    if (source === undefined) {
       if (!field.nullable) throw new LakeError('SCHEMA_MISMATCH', `the data lacks column ${field.name}, which the table requires (it is not nullable)`);
-      return nullData(target.type, batch.numRows);
+      return `CAST(NULL AS ${duckdbType(type)}) AS ${sqlIdentifier(field.name)}`;
     }
-    const given = batch.schema.fields[index]!;
-    let data: Data;
-    try {
-      data = castData(batch.data.children[index]!, target.type);
-    } catch (error) {
+    if (cast === 'safe' && !isCastable(source.type, type)) {
       throw new LakeError(
         'SCHEMA_MISMATCH',
-        `column ${field.name} is ${typeToString(field.type)} in the table but ${String(given.type)} in the data: cast it to ${String(target.type)} first`,
-        { cause: error },
+        `column ${field.name} is ${typeToString(field.type)} in the table but ${String(source.type)} in the data: cast it to ${String(type)} first`,
       );
     }
-    if (!field.nullable && data.nullCount > 0) {
-      let at = 0;
-      while (data.getValid(at)) at++;
-      throw new LakeError('NULL_CONSTRAINT', `column ${field.name} is not nullable, but row ${firstRow + at + 1} of the data has a null there; nothing was committed`);
-    }
-    return data;
+    return `CAST(${sqlIdentifier(field.name)} AS ${duckdbType(type)}) AS ${sqlIdentifier(field.name)}`;
   });
-  return new RecordBatch(logical, makeData({ type: new Struct(logical.fields), length: batch.numRows, nullCount: 0, children }));
+  return `SELECT ${select.join(', ')} FROM (${relation})`;
 }
 
-interface PartitionField {
-  readonly index: number;
-  readonly type: PrimitiveType;
-  readonly physical: string;
+interface Check {
+  readonly violation: string;
+  readonly code: string;
+  readonly message: (row: number) => string;
 }
 
-/** Runs of consecutive rows with equal partition values, as slices, with the values serialized. */
-function* partitionRuns(batch: RecordBatch, partitions: readonly PartitionField[]): Iterable<{ values: Record<string, string | null>; batch: RecordBatch }> {
-  if (partitions.length === 0) {
-    yield { values: {}, batch };
-    return;
+/** NOT NULL columns, the table's constraints and the caller's condition, as violations to guard against. */
+async function rowChecks(workspace: SqlWorkspace, conformed: string, fields: readonly StructField[], metadata: Metadata, require: WriteFilesOptions['require']): Promise<Check[]> {
+  const checks: Check[] = fields
+    .filter((f) => !f.nullable)
+    .map((f) => ({
+      violation: `${sqlIdentifier(f.name)} IS NULL`,
+      code: 'NULL_CONSTRAINT',
+      message: (row) => `column ${f.name} is not nullable, but row ${row} of the data has a null there; nothing was committed`,
+    }));
+  for (const constraint of tableConstraints(metadata)) {
+    await checkEvaluable(workspace, conformed, constraint);
+    checks.push({
+      violation: constraint.violation,
+      code: 'CONSTRAINT_VIOLATION',
+      message: (row) => `row ${row} of the data violates the ${constraint.kind} ${constraint.name} (${constraint.sql}); nothing was committed`,
+    });
   }
-  const keyAt = (row: number): string[] => partitions.map((p) => serializePartitionValue(partitionValueAt(batch.data.children[p.index]!, row), p.type) ?? '\u0000null');
-  let start = 0;
-  let current = keyAt(0);
-  for (let row = 1; row <= batch.numRows; row++) {
-    const next = row < batch.numRows ? keyAt(row) : undefined;
-    if (next !== undefined && next.every((v, i) => v === current[i])) continue;
-    const values: Record<string, string | null> = {};
-    partitions.forEach((p, i) => (values[p.physical] = current[i] === '\u0000null' ? null : current[i]!));
-    yield { values, batch: batch.slice(start, row) };
-    if (next !== undefined) {
-      start = row;
-      current = next;
-    }
+  if (require !== undefined) {
+    checks.push({ violation: `NOT coalesce((${require.sql}), FALSE)`, code: require.code, message: (row) => `row ${row} ${require.message}` });
+  }
+  return checks;
+}
+
+async function checkEvaluable(workspace: SqlWorkspace, conformed: string, constraint: RowCheck): Promise<void> {
+  try {
+    await workspace.columnNames(`SELECT ${constraint.violation} FROM (${conformed})`);
+  } catch (error) {
+    throw new LakeError(
+      'UNSUPPORTED_CONSTRAINT',
+      `the table's ${constraint.kind} ${constraint.name} (${constraint.sql}) cannot be checked by lake (${(error as Error).message}); nothing was written: write with Delta Spark or drop the constraint`,
+      { cause: error },
+    );
+  }
+}
+
+/** The error for a failed check, naming the first violating row (1-based, in input order). */
+async function checkFailure(workspace: SqlWorkspace, conformed: string, check: Check): Promise<LakeError> {
+  await workspace.run('SET preserve_insertion_order = true');
+  try {
+    const row = await workspace.scalar(`SELECT n FROM (SELECT row_number() OVER () AS n, * FROM (${conformed})) WHERE ${check.violation} ORDER BY n LIMIT 1`);
+    return new LakeError(check.code, check.message(Number(row)));
+  } finally {
+    await workspace.run('SET preserve_insertion_order = false');
   }
 }
 
 /**
- * A row's value of a (conformed) primitive column, in partition-values.ts's representation.
- * (In a sliced Data, fixed-width values and value offsets start at the slice; bits do not.)
+ * A partition column's value serialized as `add.partitionValues` holds it (partition-values.ts
+ * `serializePartitionValue` is the same rule in JavaScript): timestamps as ISO 8601 in UTC with
+ * microseconds, timestamp_ntz as `Y-M-D h:m:s[.f]`, decimals with their scale, empty strings null.
  */
-function partitionValueAt(data: Data, row: number): PartitionValue {
-  if (!data.getValid(row)) return null;
-  switch (data.type.typeId) {
-    case Type.Utf8: {
-      const offsets = data.valueOffsets as Int32Array;
-      return new TextDecoder().decode((data.values as Uint8Array).subarray(offsets[row]!, offsets[row + 1]!));
-    }
-    case Type.Binary: {
-      const offsets = data.valueOffsets as Int32Array;
-      return (data.values as Uint8Array).slice(offsets[row]!, offsets[row + 1]!);
-    }
-    case Type.Bool: {
-      const bit = data.offset + row;
-      return ((data.values as Uint8Array)[bit >> 3]! & (1 << (bit & 7))) !== 0;
-    }
-    case Type.Decimal:
-      return signedWords(data.values as Uint32Array, row * 4, 4);
+function partitionValueSql(column: string, type: DeltaType): string {
+  switch (type) {
+    case 'string':
+      return `nullif(${column}, '')`;
+    case 'binary':
+      return `nullif(decode(${column}), '')`;
+    case 'float':
+    case 'double':
+      return `CASE WHEN isnan(${column}) THEN 'NaN' ELSE CAST(${column} AS VARCHAR) END`;
+    case 'timestamp':
+      return `strftime(${column}, '%Y-%m-%dT%H:%M:%S.%fZ')`;
+    case 'timestamp_ntz':
+      return `rtrim(rtrim(strftime(${column}, '%Y-%m-%d %H:%M:%S.%f'), '0'), '.')`;
+    case 'void':
+      return 'CAST(NULL AS VARCHAR)';
     default:
-      return (data.values as ArrayLike<number | bigint>)[row]!;
+      if (typeof type === 'string' && (isDecimalType(type) || isPrimitiveType(type))) return `CAST(${column} AS VARCHAR)`;
+      throw new LakeError('CORRUPT_LOG', `a partition column cannot have type ${typeToString(type)}`);
   }
 }
 
-/** The same values under another (structurally equal) type: physical names, field ids. */
-function retype(data: Data, type: DataType): Data {
-  const children = (type.children as Field[] | undefined) ?? [];
-  const common = { type, offset: data.offset, length: data.length, nullCount: data.nullCount, nullBitmap: data.nullBitmap };
-  if (type.typeId === Type.Struct) {
-    return makeData({ ...common, children: data.children.map((child, i) => retype(child, children[i]!.type)) } as never);
-  }
-  if (type.typeId === Type.List || type.typeId === Type.Map) {
-    return makeData({ ...common, valueOffsets: data.valueOffsets, child: retype(data.children[0]!, children[0]!.type) } as never);
-  }
-  return data;
+/** DuckDB's FIELD_IDS literal for the physical columns (struct fields by name, lists' `element`, maps' `key`/`value`). */
+function fieldIdsLiteral(fields: readonly StructField[]): string | undefined {
+  const entries = fields.flatMap((field) => {
+    const id = fieldId(field);
+    const nested = nestedIds(field.type);
+    if (nested === undefined) return id === undefined ? [] : [`${sqlIdentifier(field.name)}: ${id}`];
+    return [`${sqlIdentifier(field.name)}: {${[...(id === undefined ? [] : [`__duckdb_field_id: ${id}`]), ...nested].join(', ')}}`];
+  });
+  return entries.length === 0 ? undefined : `{${entries.join(', ')}}`;
 }
 
-/** Arrow bytes of a batch's data (buffers of its slice, roughly). */
-function byteSize(data: Data): number {
-  return data.byteLength;
+function nestedIds(type: DeltaType): string[] | undefined {
+  if (typeof type === 'string') return undefined;
+  if (type.type === 'struct') {
+    const literal = fieldIdsLiteral(type.fields);
+    return literal === undefined ? undefined : [literal.slice(1, -1)];
+  }
+  const inner = (name: string, t: DeltaType): string[] => {
+    const ids = nestedIds(t);
+    return ids === undefined ? [] : [`${name}: {${ids.join(', ')}}`];
+  };
+  const parts = type.type === 'array' ? inner('element', type.elementType) : [...inner('key', type.keyType), ...inner('value', type.valueType)];
+  return parts.length === 0 ? undefined : parts;
 }
 
 /** A store key as an `add.path`: a relative URI, each segment percent-encoded (RFC 3986). */

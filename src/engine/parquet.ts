@@ -786,6 +786,16 @@ export function castData(data: Data, target: DataType): Data {
   throw unsupportedCast(source, target);
 }
 
+/** Whether castData converts `source` data to `target` (the rules, without data). */
+export function isCastable(source: DataType, target: DataType): boolean {
+  try {
+    castData(nullData(source, 0), target);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** `castData` over every chunk of a vector. */
 export function castColumn(vector: Vector, target: DataType): Vector {
   return new Vector(vector.data.map((data) => castData(data, target)));

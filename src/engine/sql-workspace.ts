@@ -7,12 +7,12 @@
  * sides read and write natively (@duckdb/node-api takes no Arrow streams), and it keeps types:
  * decimals, timestamps with and without zone, nested types.
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Table, type RecordBatch } from 'apache-arrow';
+import { Table, type RecordBatch, type Schema } from 'apache-arrow';
 import { LakeError } from '../errors.js';
 import { DuckSession, sqlIdentifier, sqlString } from './duckdb-session.js';
-import { readParquetBatches } from './parquet.js';
+import { readParquetBatches, readParquetSchema } from './parquet.js';
 import { writeParquet } from './parquet-write.js';
 
 export interface SqlWorkspaceOptions {
@@ -27,12 +27,49 @@ export interface SqlWorkspaceOptions {
 /** Rows per row group of a query's result (one Arrow batch each when read back). */
 const RESULT_ROW_GROUP = 1 << 20;
 
+export interface CopyOptions {
+  /** Start a new file when the current one passes this many bytes (not with partitionBy: DuckDB cannot combine them). */
+  readonly fileSizeBytes?: number;
+  /** Columns of the query whose values make one directory (and file set) each; they are not written into the files. */
+  readonly partitionBy?: readonly string[];
+  /** DuckDB's FIELD_IDS literal (`{a: 1, s: {__duckdb_field_id: 2, x: 3}}`). */
+  readonly fieldIds?: string;
+  /** Default zstd. */
+  readonly compression?: 'zstd' | 'snappy' | 'uncompressed';
+}
+
+/** Statistics of one leaf column of a written file, as DuckDB's writer reports them (text). */
+export interface LeafStats {
+  /** The leaf's path in the file: struct field names, `element` in lists, `key`/`value` in maps. */
+  readonly path: readonly string[];
+  readonly min?: string;
+  readonly max?: string;
+  readonly nullCount?: number;
+  readonly hasNaN: boolean;
+}
+
+/** One Parquet file a COPY wrote. */
+export interface WrittenParquet {
+  /** Local path, in the workspace's scratch directory: move it away or it goes with the workspace. */
+  readonly path: string;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly leaves: readonly LeafStats[];
+  /** The partitionBy columns' values (text; null for NULL). */
+  readonly partition: Readonly<Record<string, string | null>>;
+}
+
 export class SqlWorkspace {
   private files = 0;
   private constructor(
     private readonly session: DuckSession,
     private readonly options: SqlWorkspaceOptions,
   ) {}
+
+  /** The workspace's scratch directory (removed on close). */
+  get dir(): string {
+    return this.session.dir;
+  }
 
   static async open(options: SqlWorkspaceOptions = {}): Promise<SqlWorkspace> {
     const session = await DuckSession.open('sql', options.tempDir === undefined ? {} : { tempDir: options.tempDir });
@@ -133,9 +170,99 @@ export class SqlWorkspace {
     }
   }
 
+  /** The Arrow schema of a query's result (DuckDB types as its Parquet writer maps them). */
+  async arrowSchema(sql: string): Promise<Schema> {
+    const path = join(this.session.dir, `schema-${this.files++}.parquet`);
+    await this.run(`COPY (SELECT * FROM (${sql}) LIMIT 0) TO ${sqlString(path)} (FORMAT parquet)`);
+    try {
+      return readParquetSchema(new Uint8Array(await readFile(path)), { path });
+    } finally {
+      await rm(path, { force: true });
+    }
+  }
+
+  /**
+   * Writes a query's rows as Parquet files in a new scratch directory, in parallel and streaming
+   * under the memory limit, and returns each file's row count, size and per-column statistics as
+   * DuckDB's writer collected them (RETURN_STATS): no second pass over the data.
+   */
+  async copyToParquet(sql: string, options: CopyOptions = {}): Promise<WrittenParquet[]> {
+    const dir = join(this.session.dir, `copy-${this.files++}`);
+    await mkdir(dir);
+    const partitioned = options.partitionBy !== undefined && options.partitionBy.length > 0;
+    const settings = [
+      'FORMAT parquet',
+      `COMPRESSION ${options.compression ?? 'zstd'}`,
+      'RETURN_STATS true',
+      "FILENAME_PATTERN 'part-{uuid}'",
+      ...(partitioned ? [`PARTITION_BY (${options.partitionBy!.map(sqlIdentifier).join(', ')})`, 'WRITE_PARTITION_COLUMNS false'] : []),
+      // DuckDB rolls files between row groups: row groups of at most a quarter of the target (in
+      // memory; smaller once compressed) let small targets be met too.
+      ...(!partitioned && options.fileSizeBytes !== undefined
+        ? [`FILE_SIZE_BYTES ${Math.max(1, Math.floor(options.fileSizeBytes))}`, `ROW_GROUP_SIZE_BYTES ${Math.max(4096, Math.floor(options.fileSizeBytes / 4))}`]
+        : []),
+      ...(options.fieldIds === undefined ? [] : [`FIELD_IDS ${options.fieldIds}`]),
+    ];
+    let rows: Record<string, unknown>[];
+    try {
+      const reader = await this.session.connection.runAndReadAll(`COPY (${sql}) TO ${sqlString(dir)} (${settings.join(', ')})`);
+      rows = reader.getRowObjectsJson() as Record<string, unknown>[];
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw sqlError(error);
+    }
+    return rows.map((row) => {
+      const entries = (value: unknown): { key: string; value: unknown }[] => (Array.isArray(value) ? (value as { key: string; value: unknown }[]) : []);
+      const leaves = entries(row.column_statistics).map(({ key, value }): LeafStats => {
+        const stats = Object.fromEntries(entries(value).map((e) => [e.key, e.value as string | null]));
+        return {
+          path: splitQuotedPath(key),
+          ...(stats.min == null ? {} : { min: stats.min }),
+          ...(stats.max == null ? {} : { max: stats.max }),
+          ...(stats.null_count == null ? {} : { nullCount: Number(stats.null_count) }),
+          hasNaN: stats.has_nan === 'true',
+        };
+      });
+      const partition = Object.fromEntries(entries(row.partition_keys).map(({ key, value }) => [key, value as string | null]));
+      return { path: String(row.filename), rows: Number(row.count), bytes: Number(row.file_size_bytes), leaves, partition };
+    });
+  }
+
   close(): Promise<void> {
     return this.session.close();
   }
+}
+
+/** `"a"."b""c"` → ['a', 'b"c']: a column path as DuckDB's COPY statistics name it. */
+export function splitQuotedPath(text: string): string[] {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] === '"') {
+      let part = '';
+      i++;
+      for (;;) {
+        if (i >= text.length) break;
+        if (text[i] === '"') {
+          if (text[i + 1] === '"') {
+            part += '"';
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        part += text[i++];
+      }
+      parts.push(part);
+    } else {
+      const end = text.indexOf('.', i);
+      parts.push(text.slice(i, end === -1 ? text.length : end));
+      i = end === -1 ? text.length : end;
+    }
+    if (text[i] === '.') i++;
+  }
+  return parts;
 }
 
 function sqlError(error: unknown): LakeError {

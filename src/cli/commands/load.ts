@@ -7,7 +7,7 @@
 import { Option, type Command } from 'commander';
 import { createTable } from '../../delta/operations/create.js';
 import { writeTable, type WriteOptions } from '../../delta/operations/write.js';
-import { INPUT_FORMATS, inputFormatOf, readInputFiles, type InputFormat } from '../../engine/input-files.js';
+import { INPUT_FORMATS, inputFilesSql, inputFormatOf, type InputFormat } from '../../engine/input-files.js';
 import { SqlWorkspace } from '../../engine/sql-workspace.js';
 import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
@@ -73,26 +73,20 @@ async function load(ctx: CliContext, argument: string, files: string[], options:
   const workspace = await SqlWorkspace.open(options.memoryLimit === undefined ? {} : { memoryLimit: options.memoryLimit });
   try {
     let table = target.table;
-    // Input columns are cast to the table's types by name (an existing table's schema decides).
-    const castTo = table === undefined || write.schemaMode === 'overwrite' ? undefined : (await table.snapshot({ stats: false })).arrowSchema;
-    let rows = readInputFiles(workspace, files, format, castTo === undefined ? {} : { castTo });
+    const input = { files, format };
     if (table === undefined) {
-      const iterator = rows[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      if (first.done === true) throw new UsageError(`the input ${files.join(', ')} has no rows to create a table from: use lake create`);
+      // A new table takes the input's columns and types (an existing table's schema decides, by name).
+      const schema = await workspace.arrowSchema(inputFilesSql(input));
       table = target.create();
-      await createTable(table.store, table.location, { schema: first.value.schema, ...(options.partitionBy === undefined ? {} : { partitionColumns: options.partitionBy }) });
+      await createTable(table.store, table.location, { schema, ...(options.partitionBy === undefined ? {} : { partitionColumns: options.partitionBy }) });
       ctx.progress(`created Delta table ${argument}`);
-      rows = (async function* () {
-        yield first.value;
-        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
-      })();
     }
     let written = 0;
     let rowsWritten = 0;
     let bytes = 0;
-    const result = await writeTable(table, rows, {
+    const result = await writeTable(table, input, {
       ...write,
+      workspace,
       onFile: (file, count) => {
         written++;
         rowsWritten += count;

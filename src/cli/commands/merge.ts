@@ -5,8 +5,7 @@
  */
 import { Option } from 'commander';
 import { MergeBuilder } from '../../delta/operations/merge.js';
-import { INPUT_FORMATS, inputFormatOf, readInputFiles, type InputFormat } from '../../engine/input-files.js';
-import { SqlWorkspace } from '../../engine/sql-workspace.js';
+import { INPUT_FORMATS, inputFormatOf, type InputFormat } from '../../engine/input-files.js';
 import { UsageError } from '../../errors.js';
 import { openDeltaTable } from '../delta-target.js';
 import type { CommandModule } from '../program.js';
@@ -45,10 +44,8 @@ export const mergeCommand: CommandModule = {
           throw new UsageError('give at least one of --when-matched, --when-not-matched, --when-not-matched-by-source');
         }
         const table = await openDeltaTable(ctx, argument);
-        const workspace = await SqlWorkspace.open();
-        try {
-          const castTo = (await table.snapshot({ stats: false })).arrowSchema;
-          const source = readInputFiles(workspace, files, options.inputFormat ?? inputFormatOf(files[0]!), { castTo });
+        {
+          const source = { files, format: options.inputFormat ?? inputFormatOf(files[0]!) };
           const merge = new MergeBuilder(table, source, {
             predicate: options.on,
             targetAlias: options.targetAlias,
@@ -67,8 +64,6 @@ export const mergeCommand: CommandModule = {
               ? 'nothing changed: nothing was committed'
               : `version ${result.version}: ${m.numTargetRowsInserted} inserted, ${m.numTargetRowsUpdated} updated, ${m.numTargetRowsDeleted} deleted`,
           );
-        } finally {
-          await workspace.close();
         }
       });
   },

@@ -20,10 +20,12 @@ import { Field, Int32, Int64, makeData, RecordBatch, Schema, Struct, type Table 
 import { parseSchema, toArrowSchema } from '../schema.js';
 import { sqlIdentifier, sqlString } from '../../engine/duckdb-session.js';
 import { duckdbType } from '../../engine/duckdb-types.js';
+import { inputFilesSql, isInputFiles, type InputFiles } from '../../engine/input-files.js';
 import { SqlWorkspace, type SqlWorkspaceOptions } from '../../engine/sql-workspace.js';
 import { LakeError, UsageError } from '../../errors.js';
 import type { AddFile } from '../actions.js';
 import { filesMatching } from '../file-pruning.js';
+import { FILE_COLUMN, registerDataFiles, ROW_COLUMN } from '../file-relation.js';
 import type { DeltaSnapshot } from '../snapshot.js';
 import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
@@ -122,8 +124,8 @@ function optional(condition: string | undefined): { condition?: string } {
 }
 
 /** Internal column names; the `__lake_` prefix keeps them apart from the table's. */
-const FILE = '__lake_file';
-const ROW = '__lake_row';
+const FILE = FILE_COLUMN;
+const ROW = ROW_COLUMN;
 const SOURCE_ROW = '__lake_source';
 const CLAUSE = '__lake_clause';
 
@@ -136,15 +138,20 @@ async function executeMerge(table: DeltaTable, source: WriteInput, options: Merg
   const workspace = await SqlWorkspace.open(options);
   try {
     let sourceSchema: Schema | undefined;
-    await workspace.register(
-      '__lake_source_rows',
-      (async function* () {
-        for await (const batch of sourceBatches(source)) {
-          sourceSchema ??= batch.schema;
-          yield batch;
-        }
-      })(),
-    );
+    if (isInputFiles(source)) {
+      await workspace.run(`CREATE OR REPLACE TEMP VIEW __lake_source_rows AS ${inputFilesSql(source)}`);
+      sourceSchema = await workspace.arrowSchema('SELECT * FROM __lake_source_rows');
+    } else {
+      await workspace.register(
+        '__lake_source_rows',
+        (async function* () {
+          for await (const batch of sourceBatches(source)) {
+            sourceSchema ??= batch.schema;
+            yield batch;
+          }
+        })(),
+      );
+    }
     // Schema evolution: the table's metadata with the source's new columns (the same object without).
     const metadata = options.schemaMode === 'merge' && sourceSchema !== undefined ? evolvedMetadata(snapshot.metadata, sourceSchema, 'merge') : snapshot.metadata;
     const columns = toArrowSchema(parseSchema(metadata.schemaString)).fields;
@@ -159,7 +166,10 @@ async function executeMerge(table: DeltaTable, source: WriteInput, options: Merg
     const candidates = where === undefined ? snapshot.files : await filesMatching(snapshot, where);
 
     // 2. Join and decide per joined row.
-    await workspace.register('__lake_target_rows', taggedTargetRows(snapshot, candidates), targetSchema(snapshot));
+    // DuckDB reads the candidates directly where it can (file-relation.ts); else they come through the scan.
+    if (!(await registerDataFiles(workspace, snapshot, candidates, '__lake_target_rows'))) {
+      await workspace.register('__lake_target_rows', taggedTargetRows(snapshot, candidates), targetSchema(snapshot));
+    }
     await workspace.run(`CREATE TEMP TABLE __lake_merged AS ${mergeQuery(clauses, columns, targetColumns, sourceColumns, options.predicate, sourceAlias, targetAlias)}`);
 
     // 3. Several source rows for one target row that a matched clause modifies.
@@ -204,7 +214,7 @@ async function executeMerge(table: DeltaTable, source: WriteInput, options: Merg
           `SELECT count(DISTINCT (${FILE}, ${ROW})) FROM __lake_merged WHERE ${FILE} IN (${touchedList}) AND ${CLAUSE} = 0`,
         ),
       );
-      added = await writeDataFiles(table.store, workspace.query(output), { metadata, protocol: snapshot.protocol, clock });
+      added = (await writeDataFiles(table.store, workspace, output, { metadata, protocol: snapshot.protocol, clock })).files;
     }
     const metrics: MergeMetrics = {
       numSourceRows,
@@ -366,7 +376,7 @@ function splitTopLevelAnd(sql: string): string[] {
   return parts;
 }
 
-async function* sourceBatches(source: WriteInput): AsyncIterable<RecordBatch> {
+async function* sourceBatches(source: Exclude<WriteInput, InputFiles>): AsyncIterable<RecordBatch> {
   if (source instanceof RecordBatch) yield source;
   else if ('batches' in source && Array.isArray((source as Table).batches)) yield* (source as Table).batches;
   else yield* source as AsyncIterable<RecordBatch> | Iterable<RecordBatch>;

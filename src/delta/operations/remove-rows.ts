@@ -23,7 +23,8 @@ import { parsePartitionValue, partitionData } from '../partition-values.js';
 import { columnMappingMode, isPrimitiveType, physicalName, toArrowType } from '../schema.js';
 import type { DeltaSnapshot } from '../snapshot.js';
 import type { DeltaTransaction } from '../transaction.js';
-import { writeDataFiles } from '../write-files.js';
+import { writeBatches } from '../write-files.js';
+import { SqlWorkspace } from '../../engine/sql-workspace.js';
 
 export interface RemovedRows {
   /** Files the condition may touch (what the transaction read). */
@@ -46,45 +47,52 @@ export async function removeRowsMatching(store: ObjectStore, txn: DeltaTransacti
   const addedFiles: AddFile[] = [];
   let deletedRows = 0;
   let copiedRows = 0;
-  for (const file of candidates) {
-    if (onPartitionsOnly) {
-      if (partitionMatches(snapshot, predicate, file)) {
-        removedFiles.push(file);
-        deletedRows += liveRows(file) ?? 0;
+  // Opened for the first file that needs rewriting (deletes by partition or by DV need none).
+  let workspace: SqlWorkspace | undefined;
+  try {
+    for (const file of candidates) {
+      if (onPartitionsOnly) {
+        if (partitionMatches(snapshot, predicate, file)) {
+          removedFiles.push(file);
+          deletedRows += liveRows(file) ?? 0;
+        }
+        continue;
       }
-      continue;
-    }
-    if (useDeletionVectors) {
-      const result = await deleteWithVector(store, snapshot, predicate, file);
-      if (result === undefined) continue;
-      removedFiles.push(file);
-      deletedRows += result.deleted;
-      if (result.replacement !== undefined) addedFiles.push(result.replacement);
-      continue;
-    }
-    const kept: RecordBatch[] = [];
-    let matched = 0;
-    for await (const batch of snapshot.scan({ files: [file] })) {
-      const values = evaluatePredicate(predicate, batch);
-      let start = -1;
-      for (let row = 0; row <= batch.numRows; row++) {
-        const keep = row < batch.numRows && values[row] !== TRUE;
-        if (row < batch.numRows && !keep) matched++;
-        if (keep && start === -1) start = row;
-        if (!keep && start !== -1) {
-          kept.push(batch.slice(start, row));
-          start = -1;
+      if (useDeletionVectors) {
+        const result = await deleteWithVector(store, snapshot, predicate, file);
+        if (result === undefined) continue;
+        removedFiles.push(file);
+        deletedRows += result.deleted;
+        if (result.replacement !== undefined) addedFiles.push(result.replacement);
+        continue;
+      }
+      const kept: RecordBatch[] = [];
+      let matched = 0;
+      for await (const batch of snapshot.scan({ files: [file] })) {
+        const values = evaluatePredicate(predicate, batch);
+        let start = -1;
+        for (let row = 0; row <= batch.numRows; row++) {
+          const keep = row < batch.numRows && values[row] !== TRUE;
+          if (row < batch.numRows && !keep) matched++;
+          if (keep && start === -1) start = row;
+          if (!keep && start !== -1) {
+            kept.push(batch.slice(start, row));
+            start = -1;
+          }
         }
       }
+      if (matched === 0) continue;
+      removedFiles.push(file);
+      deletedRows += matched;
+      const keptRows = kept.reduce((n, b) => n + b.numRows, 0);
+      if (keptRows > 0) {
+        copiedRows += keptRows;
+        workspace ??= await SqlWorkspace.open();
+        addedFiles.push(...(await writeBatches(store, workspace, kept, { metadata: txn.metadata, protocol: txn.protocol, clock })).files);
+      }
     }
-    if (matched === 0) continue;
-    removedFiles.push(file);
-    deletedRows += matched;
-    const keptRows = kept.reduce((n, b) => n + b.numRows, 0);
-    if (keptRows > 0) {
-      copiedRows += keptRows;
-      addedFiles.push(...(await writeDataFiles(store, kept, { metadata: txn.metadata, protocol: txn.protocol, clock })));
-    }
+  } finally {
+    await workspace?.close();
   }
   txn.read(candidates, where);
   txn.removeFiles(removedFiles);

@@ -86,13 +86,13 @@ export async function updateRows(table: DeltaTable, options: UpdateOptions): Pro
       }
       if (matched === 0) continue;
       await workspace.register('target', batches, arrowSchema);
-      const rewritten = await writeDataFiles(table.store, workspace.query(`SELECT ${select} FROM target`), {
+      const rewritten = await writeDataFiles(table.store, workspace, `SELECT ${select} FROM target`, {
         metadata: snapshot.metadata,
         protocol: snapshot.protocol,
         clock,
       });
       removed.push(file);
-      added.push(...rewritten);
+      added.push(...rewritten.files);
       updatedRows += matched;
       copiedRows += rows - matched;
     }

@@ -15,22 +15,24 @@
  *   table's schema becomes the data's.
  */
 import { RecordBatch, Table, type Schema } from 'apache-arrow';
-import { bindPredicate } from '../../engine/predicate-bind.js';
-import { evaluatePredicate, TRUE } from '../../engine/predicate-eval.js';
-import { parsePredicate } from '../../engine/predicate.js';
+import { inputFilesSql, isInputFiles, type InputFiles } from '../../engine/input-files.js';
+import { SqlWorkspace, type SqlWorkspaceOptions } from '../../engine/sql-workspace.js';
 import { LakeError, UsageError } from '../../errors.js';
 import type { AddFile, Metadata } from '../actions.js';
 import { fromArrowSchema, fromArrowType, parseSchema, schemaToString, toArrowSchema, type StructField } from '../schema.js';
 import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
-import { writeDataFiles, type WriteFilesOptions } from '../write-files.js';
+import { writeBatches, writeDataFiles, type WriteFilesOptions, type WrittenFiles } from '../write-files.js';
 import { assignColumnMapping } from './create.js';
 import { stringMetrics } from './metrics.js';
 import { removeRowsMatching } from './remove-rows.js';
 
-export type WriteInput = Table | RecordBatch | Iterable<RecordBatch> | AsyncIterable<RecordBatch>;
+/** Arrow data, or local files that DuckDB reads directly (their columns are cast to the table's types by name). */
+export type WriteInput = Table | RecordBatch | Iterable<RecordBatch> | AsyncIterable<RecordBatch> | InputFiles;
 
-export interface WriteOptions extends TransactionOptions {
+export interface WriteOptions extends TransactionOptions, SqlWorkspaceOptions {
+  /** The DuckDB workspace to write with (default: one of its own, closed at the end). */
+  readonly workspace?: SqlWorkspace;
   readonly mode?: 'append' | 'overwrite';
   /** With overwrite: replace only the rows matching this SQL condition. */
   readonly replaceWhere?: string;
@@ -74,35 +76,40 @@ export async function writeTable(table: DeltaTable, input: WriteInput, options: 
   }
   const snapshot = await table.snapshot();
   const txn = new DeltaTransaction(snapshot, options);
-  const { schema, batches } = await peekSchema(input);
-  const metadata = schema === undefined ? snapshot.metadata : evolvedMetadata(snapshot.metadata, schema, options.schemaMode);
-  if (metadata !== snapshot.metadata) txn.setMetadata(metadata);
-
-  let rows = 0;
-  const check = options.replaceWhere === undefined ? undefined : bindPredicate(await parsePredicate(options.replaceWhere), toArrowSchema(parseSchema(metadata.schemaString)));
-  async function* counted(): AsyncIterable<RecordBatch> {
-    for await (const batch of batches) {
-      if (check !== undefined) {
-        const values = evaluatePredicate(check, batch);
-        const outside = values.findIndex((v) => v !== TRUE);
-        if (outside !== -1) {
-          throw new LakeError(
-            'REPLACE_WHERE_MISMATCH',
-            `row ${rows + outside + 1} of the new data does not satisfy replaceWhere (${options.replaceWhere}); nothing was committed: filter the data or widen the condition`,
-          );
-        }
-      }
-      rows += batch.numRows;
-      yield batch;
+  const workspace = options.workspace ?? (await SqlWorkspace.open(options));
+  let written: WrittenFiles;
+  let metadata: Metadata;
+  try {
+    const write = (metadata_: Metadata): WriteFilesOptions => ({
+      metadata: metadata_,
+      protocol: txn.protocol,
+      clock,
+      ...(options.targetFileSize === undefined ? {} : { targetFileSize: options.targetFileSize }),
+      ...(options.onFile === undefined ? {} : { onFile: options.onFile }),
+      ...(options.replaceWhere === undefined
+        ? {}
+        : {
+            require: {
+              sql: options.replaceWhere,
+              code: 'REPLACE_WHERE_MISMATCH',
+              message: `of the new data does not satisfy replaceWhere (${options.replaceWhere}); nothing was committed: filter the data or widen the condition`,
+            },
+          }),
+    });
+    if (isInputFiles(input)) {
+      const relation = inputFilesSql(input);
+      metadata = evolvedMetadata(snapshot.metadata, options.schemaMode === undefined ? undefined : await workspace.arrowSchema(relation), options.schemaMode);
+      written = await writeDataFiles(table.store, workspace, relation, { ...write(metadata), cast: 'convert' });
+    } else {
+      const { schema, batches } = await peekSchema(input);
+      metadata = evolvedMetadata(snapshot.metadata, schema, options.schemaMode);
+      written = await writeBatches(table.store, workspace, batches, { ...write(metadata), ...(schema === undefined ? {} : { schema }) });
     }
+  } finally {
+    if (options.workspace === undefined) await workspace.close();
   }
-  const added = await writeDataFiles(table.store, counted(), {
-    metadata,
-    protocol: txn.protocol,
-    clock,
-    ...(options.targetFileSize === undefined ? {} : { targetFileSize: options.targetFileSize }),
-    ...(options.onFile === undefined ? {} : { onFile: options.onFile }),
-  });
+  if (metadata !== snapshot.metadata) txn.setMetadata(metadata);
+  const added = written.files;
 
   let removedFiles: readonly AddFile[] = [];
   let deletedRows = 0;
@@ -126,7 +133,7 @@ export async function writeTable(table: DeltaTable, input: WriteInput, options: 
   if (options.appTransaction !== undefined) txn.setAppTransaction(options.appTransaction.appId, options.appTransaction.version);
   const metrics: WriteMetrics = {
     numFiles: added.length,
-    numOutputRows: rows,
+    numOutputRows: written.rows,
     numOutputBytes: added.reduce((n, f) => n + f.size, 0),
     numRemovedFiles: removedFiles.length,
     numDeletedRows: deletedRows,
@@ -147,7 +154,7 @@ export async function writeTable(table: DeltaTable, input: WriteInput, options: 
 }
 
 /** The input's Arrow schema (from its first batch; undefined without batches) and all of its batches. */
-async function peekSchema(input: WriteInput): Promise<{ schema: Schema | undefined; batches: AsyncIterable<RecordBatch> }> {
+async function peekSchema(input: Exclude<WriteInput, InputFiles>): Promise<{ schema: Schema | undefined; batches: AsyncIterable<RecordBatch> }> {
   if (input instanceof Table) return { schema: input.schema, batches: toAsync(input.batches) };
   if (input instanceof RecordBatch) return { schema: input.schema, batches: toAsync([input]) };
   const iterator = Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : toAsync(input)[Symbol.asyncIterator]();
@@ -167,8 +174,8 @@ async function* toAsync<T>(items: Iterable<T>): AsyncIterable<T> {
 }
 
 /** The table metadata after schema evolution (the same object when nothing changes). */
-export function evolvedMetadata(metadata: Metadata, data: Schema, schemaMode: WriteOptions['schemaMode']): Metadata {
-  if (schemaMode === undefined) return metadata;
+export function evolvedMetadata(metadata: Metadata, data: Schema | undefined, schemaMode: WriteOptions['schemaMode']): Metadata {
+  if (schemaMode === undefined || data === undefined) return metadata;
   const mappingMode = metadata.configuration['delta.columnMapping.mode']?.toLowerCase();
   const mapped = mappingMode === 'name' || mappingMode === 'id';
   const current = parseSchema(metadata.schemaString);
