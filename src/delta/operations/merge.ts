@@ -170,7 +170,12 @@ async function executeMerge(table: DeltaTable, source: WriteInput, options: Merg
     if (!(await registerDataFiles(workspace, snapshot, candidates, '__lake_target_rows'))) {
       await workspace.register('__lake_target_rows', taggedTargetRows(snapshot, candidates), targetSchema(snapshot));
     }
-    await workspace.run(`CREATE TEMP TABLE __lake_merged AS ${mergeQuery(clauses, columns, targetColumns, sourceColumns, options.predicate, sourceAlias, targetAlias)}`);
+    // Kept: the rows a clause decides and every matched row; not the (many) target rows no source
+    // row matches and no clause touches: those are copied from the files if their file is rewritten.
+    await workspace.run(
+      `CREATE TEMP TABLE __lake_merged AS SELECT * FROM (${mergeQuery(clauses, columns, targetColumns, sourceColumns, options.predicate, sourceAlias, targetAlias)}) ` +
+        `WHERE ${CLAUSE} > 0 OR (${FILE} IS NOT NULL AND ${SOURCE_ROW})`,
+    );
 
     // 3. Several source rows for one target row that a matched clause modifies.
     const onlyUnconditionalDelete = clauses.filter((c) => c.when === 'matched').every((c) => c.action === 'delete' && c.condition === undefined);
@@ -204,17 +209,21 @@ async function executeMerge(table: DeltaTable, source: WriteInput, options: Merg
     let copied = 0;
     if (removed.length > 0 || inserted > 0) {
       const touchedList = removed.length === 0 ? 'NULL' : [...touched].join(', ');
-      // Rows of touched files (each target row once: copies of a row several sources matched are one row), and inserts.
+      const names = columns.map((f) => sqlIdentifier(f.name)).join(', ');
+      // Rows of touched files no clause changed, as they are (a column the merge adds is null).
+      const current = columns.map((f) => (targetColumns.has(f.name) ? sqlIdentifier(f.name) : `CAST(NULL AS ${duckdbType(f.type)}) AS ${sqlIdentifier(f.name)}`)).join(', ');
+      const unchanged =
+        `FROM __lake_target_rows AS t ANTI JOIN (SELECT ${FILE}, ${ROW} FROM __lake_merged WHERE ${CLAUSE} > 0 AND ${FILE} IS NOT NULL) AS c ` +
+        `ON t.${FILE} = c.${FILE} AND t.${ROW} = c.${ROW} WHERE t.${FILE} IN (${touchedList})`;
+      // Changed rows (each target row once: several source rows may match a row only when every
+      // matched clause is an unconditional delete, and deleted rows are not written), then inserts.
       const output =
-        `SELECT ${columns.map((f) => sqlIdentifier(f.name)).join(', ')} FROM __lake_merged ` +
-        `WHERE (${FILE} IN (${touchedList}) AND ${clauseKind} <> 'delete') OR (${FILE} IS NULL AND ${CLAUSE} > 0) ` +
-        `QUALIFY ${FILE} IS NULL OR row_number() OVER (PARTITION BY ${FILE}, ${ROW} ORDER BY ${CLAUSE} DESC) = 1`;
-      copied = Number(
-        await workspace.scalar(
-          `SELECT count(DISTINCT (${FILE}, ${ROW})) FROM __lake_merged WHERE ${FILE} IN (${touchedList}) AND ${CLAUSE} = 0`,
-        ),
-      );
-      added = (await writeDataFiles(table.store, workspace, output, { metadata, protocol: snapshot.protocol, clock })).files;
+        `SELECT ${current} ${unchanged} UNION ALL ` +
+        `SELECT ${names} FROM __lake_merged WHERE ${FILE} IN (${touchedList}) AND ${clauseKind} = 'update' UNION ALL ` +
+        `SELECT ${names} FROM __lake_merged WHERE ${FILE} IS NULL AND ${CLAUSE} > 0`;
+      const written = await writeDataFiles(table.store, workspace, output, { metadata, protocol: snapshot.protocol, clock });
+      added = written.files;
+      copied = written.rows - (await count('update')) - inserted;
     }
     const metrics: MergeMetrics = {
       numSourceRows,
@@ -286,6 +295,9 @@ function mergeQuery(
   const matched = `${t}.${FILE} IS NOT NULL AND ${s}.${SOURCE_ROW} IS NOT NULL`;
   const notMatched = `${t}.${FILE} IS NULL`;
   const bySource = `${s}.${SOURCE_ROW} IS NULL`;
+  // Target rows no source row matches matter only to notMatchedBySource clauses; without them the
+  // join keeps just the matches, so DuckDB can skip target row groups outside the source's keys.
+  const bySourceClauses = clauses.some((c) => c.when === 'notMatchedBySource');
   const whens = clauses.map((clause, i) => {
     const kind = clause.when === 'matched' ? matched : clause.when === 'notMatched' ? notMatched : bySource;
     return `WHEN (${kind})${clause.condition === undefined ? '' : ` AND (${clause.condition})`} THEN ${i + 1}`;
@@ -316,7 +328,7 @@ function mergeQuery(
   const inner =
     `SELECT ${t}.${FILE} AS ${FILE}, ${t}.${ROW} AS ${ROW}, ${s}.${SOURCE_ROW} IS NOT NULL AS ${SOURCE_ROW}, ` +
     `(CASE ${whens.join(' ')} ELSE 0 END) AS __lake_choice, ${values.join(', ')} ` +
-    `FROM (SELECT *, TRUE AS ${SOURCE_ROW} FROM __lake_source_rows) AS ${s} FULL OUTER JOIN __lake_target_rows AS ${t} ON (${predicate})`;
+    `FROM (SELECT *, TRUE AS ${SOURCE_ROW} FROM __lake_source_rows) AS ${s} ${bySourceClauses ? 'FULL OUTER' : 'LEFT OUTER'} JOIN __lake_target_rows AS ${t} ON (${predicate})`;
   return `SELECT * EXCLUDE (__lake_choice), __lake_choice AS ${CLAUSE} FROM (${inner})`;
 }
 
