@@ -12,6 +12,7 @@ import { historyCommand } from './commands/history.js';
 import { infoCommand } from './commands/info.js';
 import { appendCommand, overwriteCommand } from './commands/load.js';
 import { mergeCommand } from './commands/merge.js';
+import { optimizeCommand } from './commands/optimize.js';
 import { scanCommand } from './commands/scan.js';
 import { updateCommand } from './commands/update.js';
 import { contextFactory, type CliIo, type ContextFactory } from './context.js';
@@ -35,6 +36,7 @@ export const COMMANDS: readonly CommandModule[] = [
   updateCommand,
   mergeCommand,
   checkpointCommand,
+  optimizeCommand,
 ];
 
 export interface ProgramOptions {

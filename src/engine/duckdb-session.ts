@@ -16,6 +16,9 @@ export interface QueryResult {
 }
 
 export class DuckSession {
+  /** The end of the statement running now: a connection runs one statement at a time. */
+  private busy: Promise<unknown> = Promise.resolve();
+
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly connection: DuckDBConnection,
@@ -37,30 +40,49 @@ export class DuckSession {
     }
   }
 
+  /**
+   * Runs `work` after the statements before it have finished: callers may overlap their calls
+   * (Promise.all), but the results of interleaved statements on one connection get mixed up.
+   */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.busy.then(work, work);
+    this.busy = result.catch(() => undefined);
+    return result;
+  }
+
   async run(sql: string): Promise<void> {
-    await this.connection.run(sql);
+    await this.exclusive(() => this.connection.run(sql));
+  }
+
+  /** Runs a statement and returns its (small) result as JSON-friendly row objects. */
+  rowObjects(sql: string): Promise<Record<string, unknown>[]> {
+    return this.exclusive(async () => (await this.connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[]);
   }
 
   /** Calls `each` with the result's chunks as they come (a result need not be held whole). */
-  async forEachChunk(sql: string, each: (chunk: DuckDBDataChunk) => void): Promise<void> {
-    const result = await this.connection.stream(sql);
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (chunk === null || chunk.rowCount === 0) break;
-      each(chunk);
-    }
+  forEachChunk(sql: string, each: (chunk: DuckDBDataChunk) => void): Promise<void> {
+    return this.exclusive(async () => {
+      const result = await this.connection.stream(sql);
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) break;
+        each(chunk);
+      }
+    });
   }
 
   /** The result's column names, types and chunks (each fetched once: fetching copies it). */
-  async query(sql: string): Promise<QueryResult> {
-    const result = await this.connection.stream(sql);
-    const chunks: DuckDBDataChunk[] = [];
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (chunk === null || chunk.rowCount === 0) break;
-      chunks.push(chunk);
-    }
-    return { names: result.columnNames(), types: result.columnTypes(), chunks };
+  query(sql: string): Promise<QueryResult> {
+    return this.exclusive(async () => {
+      const result = await this.connection.stream(sql);
+      const chunks: DuckDBDataChunk[] = [];
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (chunk === null || chunk.rowCount === 0) break;
+        chunks.push(chunk);
+      }
+      return { names: result.columnNames(), types: result.columnTypes(), chunks };
+    });
   }
 
   async close(): Promise<void> {

@@ -205,8 +205,7 @@ export class SqlWorkspace {
     ];
     let rows: Record<string, unknown>[];
     try {
-      const reader = await this.session.connection.runAndReadAll(`COPY (${sql}) TO ${sqlString(dir)} (${settings.join(', ')})`);
-      rows = reader.getRowObjectsJson() as Record<string, unknown>[];
+      rows = await this.session.rowObjects(`COPY (${sql}) TO ${sqlString(dir)} (${settings.join(', ')})`);
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw sqlError(error);

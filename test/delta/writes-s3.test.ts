@@ -9,6 +9,7 @@ import { tableFromArrays } from 'apache-arrow';
 import { afterAll, expect, it } from 'vitest';
 import { ConcurrentModificationError } from '../../src/delta/conflicts.js';
 import { MergeBuilder } from '../../src/delta/operations/merge.js';
+import { optimize } from '../../src/delta/operations/optimize.js';
 import { DeltaTable } from '../../src/delta/table.js';
 import { DeltaTransaction } from '../../src/delta/transaction.js';
 import { batchRowsAsJson } from '../../src/engine/json-values.js';
@@ -86,5 +87,16 @@ describeWithS3('Delta writes on S3', (server) => {
     const lost = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult;
     expect(lost.reason).toBeInstanceOf(ConcurrentModificationError);
     expect(await ids(table)).toEqual([100, 101, 102, 103, 104, 105]);
+  });
+
+  it('optimizes through the S3 store: files staged, rewritten, committed; rows unchanged', async () => {
+    const table = await s3Table(server);
+    for (let i = 0; i < 6; i++) await table.write(rows([i * 2, i * 2 + 1], i % 2 === 0 ? 'a' : 'b'));
+    await table.delete('id = 3');
+    const before = await ids(table);
+    const result = await optimize(table, { targetFileSize: 1024 * 1024 });
+    expect(result.metrics).toMatchObject({ numBins: 2, numFilesAdded: 2 });
+    expect((await table.snapshot()).files).toHaveLength(2);
+    expect(await ids(table)).toEqual(before);
   });
 });

@@ -156,7 +156,7 @@ function looseStats(stats: string | null | undefined): { stats?: string } {
 }
 
 /** Whether the condition (on partition columns only) is true for the file's partition values. */
-function partitionMatches(snapshot: DeltaSnapshot, predicate: BoundPredicate, file: AddFile): boolean {
+export function partitionMatches(snapshot: DeltaSnapshot, predicate: BoundPredicate, file: AddFile): boolean {
   const mode = columnMappingMode(snapshot.metadata, snapshot.protocol);
   const fields = snapshot.schema.fields.filter((f) => snapshot.metadata.partitionColumns.includes(f.name));
   const schema = new Schema(fields.map((f) => new Field(f.name, toArrowType(f.type), true)));
