@@ -1,0 +1,11 @@
+/** The measurements of bench/optimize.ts, and what each one times. */
+export const OPTIMIZE_KINDS = {
+  'binpack-duckdb-copy': 'DuckDB: COPY (SELECT * FROM read_parquet(<the table\'s ~200 files>)) TO <file> (FORMAT parquet, COMPRESSION zstd)',
+  'binpack-lake': 'lake optimize: the same files bin-packed into 512 MiB files (statistics, commit)',
+  'zorder-duckdb-sort': 'DuckDB: the same files ORDER BY x, amount, COPY to Parquet (zstd)',
+  'zorder-lake': 'lake optimize --zorder-by x,amount (Morton key sort, 8 MiB files, statistics, commit)',
+} as const;
+export type OptimizeKind = keyof typeof OPTIMIZE_KINDS;
+
+export const ZORDER_COLUMNS = ['x', 'amount'];
+export const ZORDER_TARGET = 8 * 1024 * 1024;
