@@ -6,10 +6,10 @@
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { optimize } from '../src/delta/operations/optimize.js';
 import { DeltaTable } from '../src/delta/table.js';
 import { ZORDER_COLUMNS, ZORDER_TARGET, type OptimizeKind } from './optimize-kinds.js';
+import { duck } from './duck.js';
 
 const [kind, work, tableDir] = process.argv.slice(2) as [OptimizeKind, string, string];
 const scratch = await mkdtemp(join(work, 'run-'));
@@ -18,16 +18,6 @@ if (kind.endsWith('-lake')) await cp(tableDir, copy, { recursive: true });
 const sourceFiles = (await (await DeltaTable.open(tableDir)).snapshot({ stats: false })).files.map((f) => `'${join(tableDir, f.path)}'`).join(', ');
 const started = performance.now();
 let files: number | undefined;
-async function duck(sql: string): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    await connection.run(sql);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 switch (kind) {
   case 'binpack-duckdb-copy':
     await duck(`COPY (SELECT * FROM read_parquet([${sourceFiles}])) TO '${join(scratch, 'out.parquet')}' (FORMAT parquet, COMPRESSION zstd)`);

@@ -6,24 +6,14 @@
  */
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { MergeBuilder } from '../src/delta/operations/merge.js';
 import { DeltaTable } from '../src/delta/table.js';
 import { inputFilesSql } from '../src/engine/input-files.js';
 import { SqlWorkspace } from '../src/engine/sql-workspace.js';
 import type { WriteKind } from './write-kinds.js';
+import { duck } from './duck.js';
 
 
-async function duck(sql: string): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    await connection.run(sql);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 const [kind, work, input, tableDir, source, touchedList] = process.argv.slice(2) as [WriteKind, string, string, string, string, string?];
 const scratch = await mkdtemp(join(work, 'run-'));

@@ -14,11 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { filesMatching } from '../src/delta/file-pruning.js';
 import { optimize } from '../src/delta/operations/optimize.js';
 import { DeltaTable } from '../src/delta/table.js';
 import { OPTIMIZE_KINDS, ZORDER_COLUMNS, ZORDER_TARGET, type OptimizeKind } from './optimize-kinds.js';
+import { duck, median } from './duck.js';
 
 const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -29,16 +29,6 @@ const input = join(dir, 'input.parquet');
 const tableDir = join(dir, 'table');
 
 const exists = (path: string) => stat(path).then(() => true, () => false);
-async function duck(sql: string): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    await connection.run(sql);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 console.log(`lake bench (optimize): ${rows.toLocaleString('en')} rows in about 200 files; ${reps} runs each, median; every run in a fresh process`);
 await mkdir(dir, { recursive: true });
@@ -79,11 +69,7 @@ for (let rep = 0; rep < reps; rep++) {
     process.stderr.write(`  run ${rep + 1}/${reps} ${kind}: ${(sample.ms / 1000).toFixed(2)} s, ${sample.rssMB.toFixed(0)} MB\n`);
   }
 }
-const median = (kind: OptimizeKind): number => {
-  const sorted = samples.get(kind)!.map((s) => s.ms).sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+const medianMs = (kind: OptimizeKind): number => median(samples.get(kind)!.map((s) => s.ms));
 
 // Z-order quality: files kept by range queries on each column.
 const zordered = join(dir, 'quality-zorder');
@@ -112,13 +98,13 @@ console.log('');
 console.log('results (median):');
 for (const kind of kinds) {
   const s = samples.get(kind)!;
-  console.log(`  ${kind}: ${(median(kind) / 1000).toFixed(2)} s; peak RSS ${Math.max(...s.map((x) => x.rssMB)).toFixed(0)} MB${s[0]!.files === undefined ? '' : `; ${s[0]!.files} files written`}`);
+  console.log(`  ${kind}: ${(medianMs(kind) / 1000).toFixed(2)} s; peak RSS ${Math.max(...s.map((x) => x.rssMB)).toFixed(0)} MB${s[0]!.files === undefined ? '' : `; ${s[0]!.files} files written`}`);
 }
 console.log('');
 console.log('files kept by range queries (fewer is better):');
 for (const line of quality) console.log(line);
-const binpack = median('binpack-duckdb-copy') / median('binpack-lake');
-const zorder = median('zorder-duckdb-sort') / median('zorder-lake');
+const binpack = medianMs('binpack-duckdb-copy') / medianMs('binpack-lake');
+const zorder = medianMs('zorder-duckdb-sort') / medianMs('zorder-lake');
 console.log('');
 console.log('goals:');
 console.log(`  bin-pack throughput vs DuckDB COPY: ${binpack.toFixed(2)}× (goal ≥ 0.8×) ${binpack >= 0.8 ? 'met' : 'NOT met'}`);

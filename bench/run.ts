@@ -15,6 +15,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { median } from './duck.js';
 import { DEFAULT_OPTIONS, generateTable, type GenerateOptions } from './generate.js';
 import { KINDS, type Kind } from './kinds.js';
 
@@ -61,11 +62,6 @@ for (let rep = 0; rep < reps; rep++) {
   }
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const stat = (kind: Kind) => {
   const s = samples.get(kind);
   if (s === undefined) return undefined;

@@ -15,11 +15,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { DeltaTable } from '../src/delta/table.js';
 import { inputFilesSql } from '../src/engine/input-files.js';
 import { SqlWorkspace } from '../src/engine/sql-workspace.js';
 import { WRITE_KINDS, type WriteKind } from './write-kinds.js';
+import { duck, median } from './duck.js';
 
 const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -37,16 +37,6 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function duck(sql: string): Promise<void> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    await connection.run(sql);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 console.log(`lake bench (writes): ${rows.toLocaleString('en')} rows; ${reps} runs each, median; every run in a fresh process`);
 await mkdir(dir, { recursive: true });
@@ -112,11 +102,7 @@ for (let rep = 0; rep < reps; rep++) {
     process.stderr.write(`  run ${rep + 1}/${reps} ${kind}: ${(sample.ms / 1000).toFixed(2)} s, ${sample.rssMB.toFixed(0)} MB\n`);
   }
 }
-const median = (kind: WriteKind): number => {
-  const sorted = samples.get(kind)!.map((s) => s.ms).sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+const medianMs = (kind: WriteKind): number => median(samples.get(kind)!.map((s) => s.ms));
 console.log('');
 console.log('definitions:');
 for (const kind of kinds) console.log(`  ${kind}: ${WRITE_KINDS[kind]}`);
@@ -124,10 +110,10 @@ console.log('');
 console.log('results (median):');
 for (const kind of kinds) {
   const s = samples.get(kind)!;
-  console.log(`  ${kind}: ${(median(kind) / 1000).toFixed(2)} s; peak RSS ${Math.max(...s.map((x) => x.rssMB)).toFixed(0)} MB${s[0]!.files === undefined ? '' : `; ${s[0]!.files} files`}`);
+  console.log(`  ${kind}: ${(medianMs(kind) / 1000).toFixed(2)} s; peak RSS ${Math.max(...s.map((x) => x.rssMB)).toFixed(0)} MB${s[0]!.files === undefined ? '' : `; ${s[0]!.files} files`}`);
 }
-const appendRatio = median('append-duckdb-copy') / median('append-lake');
-const mergeRatio = median('merge-lake') / median('merge-duckdb-touched');
+const appendRatio = medianMs('append-duckdb-copy') / medianMs('append-lake');
+const mergeRatio = medianMs('merge-lake') / medianMs('merge-duckdb-touched');
 console.log('');
 console.log('goals:');
 console.log(`  append throughput vs DuckDB COPY: ${appendRatio.toFixed(2)}× (goal ≥ 0.7×) ${appendRatio >= 0.7 ? 'met' : 'NOT met'}`);

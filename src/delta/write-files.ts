@@ -29,6 +29,7 @@ import type { AddFile, Metadata, Protocol } from './actions.js';
 import { tableConstraints, type RowCheck } from './constraints.js';
 import { fileStats, statsColumnSelector } from './file-stats.js';
 import { partitionPath } from './partition-values.js';
+import { positiveInteger } from './table-properties.js';
 import { renameColumns } from './sql-columns.js';
 import {
   columnMappingMode,
@@ -81,7 +82,7 @@ export async function writeDataFiles(store: ObjectStore, workspace: SqlWorkspace
   const mode = columnMappingMode(metadata, protocol);
   const physical = physicalSchema(schema, mode);
   const partitionColumns = metadata.partitionColumns;
-  const target = options.targetFileSize ?? positive(metadata.configuration['delta.targetFileSize']) ?? DEFAULT_TARGET_FILE_SIZE;
+  const target = options.targetFileSize ?? positiveInteger(metadata.configuration['delta.targetFileSize'], DEFAULT_TARGET_FILE_SIZE);
 
   const conformed = await conformSql(workspace, relation, schema.fields, options.cast ?? 'safe');
   const checks = await rowChecks(workspace, conformed, schema.fields, metadata, options.require);
@@ -175,11 +176,6 @@ export async function writeBatches(
   } finally {
     await workspace.run(`DROP VIEW IF EXISTS ${sqlIdentifier(name)}`);
   }
-}
-
-function positive(text: string | undefined): number | undefined {
-  const n = Number(text);
-  return text !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 /**

@@ -27,6 +27,7 @@ import { formatLocation } from '../../storage/location.js';
 import type { AddFile } from '../actions.js';
 import { ConcurrentModificationError } from '../conflicts.js';
 import { registerDataFiles } from '../file-relation.js';
+import { positiveInteger } from '../table-properties.js';
 import { bindWhere } from '../file-pruning.js';
 import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
@@ -113,7 +114,7 @@ export interface OptimizeRunOptions extends SqlWorkspaceOptions, TransactionOpti
 export async function planOptimize(table: DeltaTable, options: OptimizePlanOptions = {}): Promise<OptimizePlan> {
   const snapshot = await table.snapshot({ stats: options.maxDeletedRowsRatio !== 0 });
   const metadata = snapshot.metadata;
-  const target = options.targetFileSize ?? positive(metadata.configuration['delta.targetFileSize']) ?? DEFAULT_OPTIMIZE_TARGET_SIZE;
+  const target = options.targetFileSize ?? positiveInteger(metadata.configuration['delta.targetFileSize'], DEFAULT_OPTIMIZE_TARGET_SIZE);
   const minSize = options.minFileSize ?? target;
   const ratio = options.maxDeletedRowsRatio ?? DEFAULT_MAX_DELETED_ROWS_RATIO;
   const zorderBy = options.zorderBy ?? [];
@@ -327,9 +328,4 @@ function checkPlan(table: DeltaTable, plan: OptimizePlan): void {
 function withoutStats(file: AddFile): AddFile {
   const { stats: _stats, ...rest } = file;
   return rest as AddFile;
-}
-
-function positive(text: string | undefined): number | undefined {
-  const n = Number(text);
-  return text !== undefined && Number.isFinite(n) && n > 0 ? n : undefined;
 }
