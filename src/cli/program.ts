@@ -15,6 +15,7 @@ import { mergeCommand } from './commands/merge.js';
 import { optimizeCommand } from './commands/optimize.js';
 import { scanCommand } from './commands/scan.js';
 import { updateCommand } from './commands/update.js';
+import { vacuumCommand } from './commands/vacuum.js';
 import { contextFactory, type CliIo, type ContextFactory } from './context.js';
 
 export interface CommandModule {
@@ -37,6 +38,7 @@ export const COMMANDS: readonly CommandModule[] = [
   mergeCommand,
   checkpointCommand,
   optimizeCommand,
+  vacuumCommand,
 ];
 
 export interface ProgramOptions {

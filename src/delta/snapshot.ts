@@ -12,6 +12,7 @@ import { CheckpointReader, readCommitActions, type PartitionFilter } from './log
 import { loadLogSegment, type LogSegment } from './log-segment.js';
 import { checkReadSupport } from './protocol-support.js';
 import { Reconciler } from './replay.js';
+import { mapLimited } from '../map-limited.js';
 import { parseSchema, toArrowSchema, type StructType } from './schema.js';
 import { scanSnapshot, type ScanOptions } from './scan.js';
 import type { RecordBatch } from 'apache-arrow';
@@ -157,20 +158,6 @@ export class DeltaSnapshot {
  * not queue ahead of the checkpoint's (on the local store they share libuv's four threads).
  */
 const COMMIT_READS = 16;
-
-/** `Promise.all(items.map(fn))` with at most `limit` calls in flight; results in order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** How a snapshot's live files are read. */
 export interface FileLoadOptions {

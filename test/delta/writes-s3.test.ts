@@ -2,7 +2,7 @@
  * Delta writes on a real S3 server (Ceph RGW started by the suite): creating, writing, deleting
  * and merging through the S3 store, and writers racing for the same versions with conditional
  * PUTs — each commit lands exactly once, the non-conflicting ones on top of each other, the
- * conflicting one fails and leaves the log as the winner wrote it.
+ * conflicting one fails and leaves the log as the winner wrote it. Optimize and vacuum run there too.
  */
 import { randomUUID } from 'node:crypto';
 import { tableFromArrays } from 'apache-arrow';
@@ -10,6 +10,7 @@ import { afterAll, expect, it } from 'vitest';
 import { ConcurrentModificationError } from '../../src/delta/conflicts.js';
 import { MergeBuilder } from '../../src/delta/operations/merge.js';
 import { optimize } from '../../src/delta/operations/optimize.js';
+import { vacuum } from '../../src/delta/operations/vacuum.js';
 import { DeltaTable } from '../../src/delta/table.js';
 import { DeltaTransaction } from '../../src/delta/transaction.js';
 import { batchRowsAsJson } from '../../src/engine/json-values.js';
@@ -97,6 +98,25 @@ describeWithS3('Delta writes on S3', (server) => {
     const result = await optimize(table, { targetFileSize: 1024 * 1024 });
     expect(result.metrics).toMatchObject({ numBins: 2, numFilesAdded: 2 });
     expect((await table.snapshot()).files).toHaveLength(2);
+    expect(await ids(table)).toEqual(before);
+  });
+
+  it('vacuums through the S3 store: a listing, deletes in batches; only unreferenced old objects go', async () => {
+    const table = await s3Table(server);
+    for (let i = 0; i < 6; i++) await table.write(rows([i * 2, i * 2 + 1], i % 2 === 0 ? 'a' : 'b'));
+    await optimize(table, { targetFileSize: 1024 * 1024 });
+    await table.store.put('p=a/orphan-of-a-failed-write.parquet', new Uint8Array([1]));
+    await table.store.put('_other-tool/state', new Uint8Array([1]));
+    const before = await ids(table);
+    const live = new Set((await table.snapshot()).files.map((f) => decodeURIComponent(f.path)));
+    const later = () => Date.now() + 8 * 86_400_000;
+    const dry = await vacuum(table, { clock: later, dryRun: true });
+    expect(dry.files).toHaveLength(7); // six compacted files and the orphan
+    const result = await vacuum(table, { clock: later, batchSize: 3 });
+    expect(result.numFilesDeleted).toBe(7);
+    const keys: string[] = [];
+    for await (const meta of table.store.list('')) if (!meta.key.startsWith('_delta_log/')) keys.push(meta.key);
+    expect(keys.sort()).toEqual([...live, '_other-tool/state'].sort());
     expect(await ids(table)).toEqual(before);
   });
 });

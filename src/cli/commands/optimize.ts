@@ -8,6 +8,7 @@ import { commitOptimize, DEFAULT_MAX_DELETED_ROWS_RATIO, executeBin, optimize, p
 import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { openDeltaTable } from '../delta-target.js';
+import { progressBar } from '../progress.js';
 import type { CommandModule } from '../program.js';
 import { formatBytes, parseByteSize } from '../sizes.js';
 import { TABLE_ARGUMENT_HELP } from '../table.js';
@@ -71,7 +72,7 @@ export const optimizeCommand: CommandModule = {
             ...workspace,
             concurrency: options.concurrency,
             ...(options.partialProgress === true ? { partialProgress: true } : {}),
-            onProgress: (done, total, bytes, totalBytes) => ctx.progress(`optimize ${bar(bytes / Math.max(1, totalBytes))} ${done}/${total} bins, ${formatBytes(bytes)} of ${formatBytes(totalBytes)}`),
+            onProgress: (done, total, bytes, totalBytes) => ctx.progress(`optimize ${progressBar(bytes / Math.max(1, totalBytes))} ${done}/${total} bins, ${formatBytes(bytes)} of ${formatBytes(totalBytes)}`),
           });
           report(ctx, result);
           return;
@@ -102,12 +103,6 @@ function report(ctx: CliContext, result: OptimizeResult): void {
         `${m.numRows} rows, ${m.partitionsOptimized} partition${m.partitionsOptimized === 1 ? '' : 's'}, ${(m.executionTimeMs / 1000).toFixed(1)} s` +
         (m.failedBins > 0 ? `; ${m.failedBins} bins lost to concurrent writers (their files are left for vacuum)` : ''),
   );
-}
-
-function bar(fraction: number): string {
-  const width = 20;
-  const full = Math.round(Math.min(1, Math.max(0, fraction)) * width);
-  return `[${'#'.repeat(full)}${'-'.repeat(width - full)}]`;
 }
 
 async function readJson<T>(path: string): Promise<T> {
