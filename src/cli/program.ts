@@ -7,6 +7,7 @@ import { CONFIG_FILE_NAME, DEFAULT_WAREHOUSE, WAREHOUSE_ENV } from '../config.js
 import { checkpointCommand } from './commands/checkpoint.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
+import { expireCommand } from './commands/expire.js';
 import { filesCommand } from './commands/files.js';
 import { historyCommand } from './commands/history.js';
 import { infoCommand } from './commands/info.js';
@@ -39,6 +40,7 @@ export const COMMANDS: readonly CommandModule[] = [
   checkpointCommand,
   optimizeCommand,
   vacuumCommand,
+  expireCommand,
 ];
 
 export interface ProgramOptions {

@@ -178,7 +178,7 @@ function replayFiles(
  * checkpoints of one version may coexist (racing writers, v2 next to classic); any complete one
  * holds the same state. A multi-part checkpoint with a missing part is ignored, as the spec says.
  */
-function completeCheckpoint(files: CheckpointFile[]): CheckpointFile[] | undefined {
+export function completeCheckpoint(files: CheckpointFile[]): CheckpointFile[] | undefined {
   const single = files.find((f) => f.naming === 'uuid') ?? files.find((f) => f.naming === 'classic');
   if (single !== undefined) return [single];
   const byParts = new Map<number, Map<number, CheckpointFile>>();

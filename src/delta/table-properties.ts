@@ -38,3 +38,17 @@ export function positiveInteger(value: string | undefined, fallback: number): nu
   const parsed = Number(value);
   return value !== undefined && Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
 }
+
+/** "7 days", "1 hour", "90 seconds" — for messages. */
+export function describeDuration(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1_000, 'second'],
+  ];
+  for (const [size, unit] of units) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${unit}${ms / size === 1 ? '' : 's'}`;
+  }
+  return `${ms} ms`;
+}

@@ -14,6 +14,7 @@ import { deleteRows, type DeleteResult } from './operations/delete.js';
 import { writeTable, type WriteInput, type WriteOptions, type WriteResult } from './operations/write.js';
 import type { TransactionOptions } from './transaction.js';
 import { DeltaSnapshot, type FileLoadOptions } from './snapshot.js';
+import { CommitTimes } from './commit-times.js';
 
 /** Which version to read (at most one of version and timestamp), and how to read its files. */
 export interface SnapshotOptions extends FileLoadOptions {
@@ -96,14 +97,7 @@ export class DeltaTable {
         `${new Date(timestamp).toISOString()} is after the latest commit of ${displayLocation(this.location)}, ${describe(commits.length - 1, last)}: use a time up to then, or read the latest version`,
       );
     }
-    let low = 0; // times.at(low) <= timestamp
-    let high = commits.length - 1;
-    while (low < high) {
-      const mid = Math.ceil((low + high) / 2);
-      if ((await times.at(mid)) <= timestamp) low = mid;
-      else high = mid - 1;
-    }
-    return commits[low]!.version;
+    return commits[await times.lastAtOrBefore(timestamp)]!.version;
   }
 
   /** Commits newest first, with their commitInfo. */
@@ -128,55 +122,6 @@ export class DeltaTable {
       throw new LakeError('TABLE_NOT_FOUND', `no Delta commits at ${displayLocation(this.location)}: check the location`);
     }
     return commits;
-  }
-}
-
-/**
- * Commit times by position in the commit list, read lazily: in-commit timestamps need the commit
- * file, and a binary search reads only a few. In-commit timestamps, once enabled, stay enabled,
- * so the commits that have them are a suffix of the log.
- */
-class CommitTimes {
-  private readonly cache = new Map<number, number | undefined>();
-
-  private constructor(
-    private readonly store: ObjectStore,
-    private readonly commits: readonly CommitFile[],
-    private readonly fileTimes: readonly number[],
-    /** Index of the first commit with an in-commit timestamp (commits.length when none). */
-    private readonly ictStart: number,
-  ) {}
-
-  static async of(store: ObjectStore, commits: readonly CommitFile[]): Promise<CommitTimes> {
-    const fileTimes: number[] = [];
-    for (const commit of commits) {
-      const time = commit.lastModified.getTime();
-      fileTimes.push(fileTimes.length > 0 && time <= fileTimes.at(-1)! ? fileTimes.at(-1)! + 1 : time);
-    }
-    const times = new CommitTimes(store, commits, fileTimes, commits.length);
-    if ((await times.inCommitTimestamp(commits.length - 1)) === undefined) return times;
-    let low = 0;
-    let high = commits.length - 1; // has one
-    while (low < high) {
-      const mid = Math.floor((low + high) / 2);
-      if ((await times.inCommitTimestamp(mid)) === undefined) low = mid + 1;
-      else high = mid;
-    }
-    return new CommitTimes(store, commits, fileTimes, low);
-  }
-
-  async at(index: number): Promise<number> {
-    if (index < this.ictStart) return this.fileTimes[index]!;
-    return (await this.inCommitTimestamp(index)) ?? this.fileTimes[index]!;
-  }
-
-  private async inCommitTimestamp(index: number): Promise<number | undefined> {
-    if (!this.cache.has(index)) {
-      const actions = await readCommitActions(this.store, this.commits[index]!.key);
-      const info = actions.find((action) => action.commitInfo !== undefined)?.commitInfo;
-      this.cache.set(index, typeof info?.inCommitTimestamp === 'number' ? info.inCommitTimestamp : undefined);
-    }
-    return this.cache.get(index);
   }
 }
 

@@ -17,6 +17,7 @@ import { commitKey } from './log-files.js';
 import { tryCommit } from './log-writer.js';
 import { checkWriteSupport } from './protocol-support.js';
 import { checkpointDue, writeCheckpoint, type CheckpointResult } from './checkpoint-writer.js';
+import { cleanUpExpiredLogs, type LogCleanupResult } from './log-cleanup.js';
 import { DeltaSnapshot, inCommitTimestampsEnabled } from './snapshot.js';
 import { engineInfo } from '../version.js';
 
@@ -49,6 +50,11 @@ export interface CommitResult {
    * next due commit writes one again).
    */
   readonly checkpoint?: CheckpointResult | { readonly written: false; readonly error: LakeError };
+  /**
+   * Log cleanup run after a written checkpoint (unless `delta.enableExpiredLogCleanup` is false);
+   * like the checkpoint, a failure is reported here and leaves the commit standing.
+   */
+  readonly logCleanup?: LogCleanupResult | { readonly error: LakeError };
 }
 
 export class DeltaTransaction {
@@ -182,7 +188,9 @@ export class DeltaTransaction {
         this.committed = true;
         const result = { version, attempts: attempt, actions };
         if (!checkpointDue({ metadata: this.metadata }, version)) return result;
-        return { ...result, checkpoint: await this.checkpoint(version) };
+        const checkpoint = await this.checkpoint(version);
+        if (!checkpoint.written || this.metadata.configuration['delta.enableExpiredLogCleanup'] === 'false') return { ...result, checkpoint };
+        return { ...result, checkpoint, logCleanup: await this.cleanUpLog() };
       }
       if (attempt >= maxAttempts) {
         throw new LakeError(
@@ -203,13 +211,21 @@ export class DeltaTransaction {
     }
   }
 
-  private async checkpoint(version: number): Promise<CommitResult['checkpoint']> {
+  private async checkpoint(version: number): Promise<NonNullable<CommitResult['checkpoint']>> {
     try {
       const committed = await DeltaSnapshot.load(this.snapshot.store, this.snapshot.location, { version });
       return await writeCheckpoint(this.snapshot.store, committed, this.clock);
     } catch (error) {
       const wrapped = error instanceof LakeError ? error : new LakeError('CHECKPOINT_WRITE', String(error), { cause: error });
       return { written: false, error: wrapped };
+    }
+  }
+
+  private async cleanUpLog(): Promise<NonNullable<CommitResult['logCleanup']>> {
+    try {
+      return await cleanUpExpiredLogs(this.snapshot.store, this.metadata, { clock: this.clock });
+    } catch (error) {
+      return { error: error instanceof LakeError ? error : new LakeError('LOG_CLEANUP_FAILED', String(error), { cause: error }) };
     }
   }
 

@@ -2,7 +2,8 @@
  * `lake vacuum TABLE`: deletes files no version inside the retention window needs (see
  * delta/operations/vacuum.ts), or with --dry-run lists them.
  */
-import { describeDuration, vacuum, type VacuumResult } from '../../delta/operations/vacuum.js';
+import { vacuum, type VacuumResult } from '../../delta/operations/vacuum.js';
+import { describeDuration } from '../../delta/table-properties.js';
 import type { CliContext } from '../context.js';
 import { openDeltaTable } from '../delta-target.js';
 import { parseDuration } from '../durations.js';

@@ -34,7 +34,7 @@ import { checkWriteSupport } from '../protocol-support.js';
 import { COLUMN_MAPPING_PHYSICAL_NAME_KEY, parseSchema } from '../schema.js';
 import type { DeltaSnapshot } from '../snapshot.js';
 import type { DeltaTable } from '../table.js';
-import { parseInterval } from '../table-properties.js';
+import { describeDuration, parseInterval } from '../table-properties.js';
 import { DeltaTransaction } from '../transaction.js';
 import { stringMetrics } from './metrics.js';
 
@@ -241,18 +241,4 @@ async function loggedCandidates(snapshot: DeltaSnapshot, keep: ReadonlySet<strin
   const files = heads.filter((m) => m !== undefined && m.lastModified.getTime() < cutoff).map((m) => ({ path: m!.key, size: m!.size }));
   const first = commits[0]?.file.version;
   return first === undefined || first === 0 ? { files } : { files, logStartsAt: first };
-}
-
-/** "7 days", "1 hour", "90 seconds" — for messages. */
-export function describeDuration(ms: number): string {
-  const units: [number, string][] = [
-    [86_400_000, 'day'],
-    [3_600_000, 'hour'],
-    [60_000, 'minute'],
-    [1_000, 'second'],
-  ];
-  for (const [size, unit] of units) {
-    if (ms >= size && ms % size === 0) return `${ms / size} ${unit}${ms / size === 1 ? '' : 's'}`;
-  }
-  return `${ms} ms`;
 }
