@@ -14,6 +14,7 @@ import { infoCommand } from './commands/info.js';
 import { appendCommand, overwriteCommand } from './commands/load.js';
 import { mergeCommand } from './commands/merge.js';
 import { optimizeCommand } from './commands/optimize.js';
+import { restoreCommand } from './commands/restore.js';
 import { scanCommand } from './commands/scan.js';
 import { updateCommand } from './commands/update.js';
 import { vacuumCommand } from './commands/vacuum.js';
@@ -41,6 +42,7 @@ export const COMMANDS: readonly CommandModule[] = [
   optimizeCommand,
   vacuumCommand,
   expireCommand,
+  restoreCommand,
 ];
 
 export interface ProgramOptions {

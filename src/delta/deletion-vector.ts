@@ -143,6 +143,16 @@ export function dvFileOf(descriptor: DeletionVectorDescriptor): DvFile {
 }
 
 /**
+ * A stored vector's file spelled as the log spells data file paths (relative and URI-encoded, or
+ * an absolute URI), so that it resolves like them (data-paths.ts); undefined for inline vectors.
+ */
+export function dvPath(descriptor: DeletionVectorDescriptor | null | undefined): string | undefined {
+  if (descriptor === undefined || descriptor === null || descriptor.storageType === 'i') return undefined;
+  const file = dvFileOf(descriptor);
+  return 'relativePath' in file ? file.relativePath.split('/').map(encodeURIComponent).join('/') : file.absoluteUri;
+}
+
+/**
  * The table-relative key of a 'u' vector: `[<prefix>/]deletion_vector_<uuid>.bin`, the UUID being
  * the last 20 characters of `pathOrInlineDv`, Z85-encoded (16 bytes, most significant first).
  */

@@ -23,10 +23,10 @@
 import { LakeError, NotFoundError } from '../../errors.js';
 import { mapLimited } from '../../map-limited.js';
 import { displayLocation } from '../../storage/location.js';
-import type { AddFile, DeletionVectorDescriptor, RemoveFile } from '../actions.js';
+import type { AddFile, RemoveFile } from '../actions.js';
 import { DEFAULT_DELETED_FILE_RETENTION_MS } from '../checkpoint-writer.js';
 import { resolveDataPath } from '../data-paths.js';
-import { dvFileOf } from '../deletion-vector.js';
+import { dvPath } from '../deletion-vector.js';
 import { LOG_DIR } from '../log-files.js';
 import { readCommitActions } from '../log-reader.js';
 import { listLogFiles } from '../log-segment.js';
@@ -161,20 +161,12 @@ function referencedFiles(snapshot: DeltaSnapshot, cutoff: number): Set<string> {
   };
   const addWithVector = (file: AddFile | RemoveFile): void => {
     add(file.path);
-    const dv = vectorPath(file.deletionVector);
+    const dv = dvPath(file.deletionVector);
     if (dv !== undefined) add(dv);
   };
   for (const file of snapshot.files) addWithVector(file);
   for (const tombstone of snapshot.tombstones) if ((tombstone.deletionTimestamp ?? 0) > cutoff) addWithVector(tombstone);
   return keep;
-}
-
-/** The log path of a stored deletion vector (relative to the table or a URI); undefined for inline ones. */
-function vectorPath(dv: DeletionVectorDescriptor | null | undefined): string | undefined {
-  if (dv === undefined || dv === null || dv.storageType === 'i') return undefined;
-  const file = dvFileOf(dv);
-  // A relative vector path is a plain key: encode it as the log would spell a path.
-  return 'relativePath' in file ? file.relativePath.split('/').map(encodeURIComponent).join('/') : file.absoluteUri;
 }
 
 interface Candidates {
@@ -223,7 +215,7 @@ async function loggedCandidates(snapshot: DeltaSnapshot, keep: ReadonlySet<strin
   const eligible = new Set<string>();
   for (const remove of removes) {
     if ((remove.deletionTimestamp ?? 0) > cutoff) continue;
-    for (const path of [remove.path, vectorPath(remove.deletionVector)]) {
+    for (const path of [remove.path, dvPath(remove.deletionVector)]) {
       if (path === undefined) continue;
       const relative = resolveDataPath(path, snapshot.location).relative;
       if (relative !== undefined && !keep.has(relative) && !relative.startsWith(LOG_DIR)) eligible.add(relative);
