@@ -92,13 +92,15 @@ export class DeltaTransaction {
     this.adds.push(...files);
   }
 
-  /** Removes these live files, as `remove` actions stamped with the commit clock. */
+  /**
+   * Removes these live files, as `remove` actions. Their deletion timestamp is the commit's time
+   * (its in-commit timestamp when the table has them): vacuum's retention then keeps exactly the
+   * files of the versions time travel can reach inside the window.
+   */
   removeFiles(files: readonly AddFile[], options: { dataChange?: boolean } = {}): void {
-    const deletionTimestamp = this.clock();
     for (const file of files) {
       this.removes.push({
         path: file.path,
-        deletionTimestamp,
         dataChange: options.dataChange ?? true,
         extendedFileMetadata: true,
         partitionValues: file.partitionValues,
@@ -249,7 +251,8 @@ export class DeltaTransaction {
     if (this.newMetadata !== undefined) actions.push({ metaData: this.newMetadata });
     for (const [appId, txnVersion] of this.appTransactions) actions.push({ txn: { appId, version: txnVersion, lastUpdated: now } });
     for (const domain of this.domains.values()) actions.push({ domainMetadata: domain });
-    for (const remove of this.removes) actions.push({ remove });
+    const deletionTimestamp = (commitInfo.inCommitTimestamp as number | undefined) ?? now;
+    for (const remove of this.removes) actions.push({ remove: { ...remove, deletionTimestamp } });
     for (const add of this.adds) actions.push({ add });
     return actions;
   }
