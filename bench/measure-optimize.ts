@@ -14,7 +14,7 @@ import { duck } from './duck.js';
 const [kind, work, tableDir] = process.argv.slice(2) as [OptimizeKind, string, string];
 const scratch = await mkdtemp(join(work, 'run-'));
 const copy = join(scratch, 'table');
-if (kind.endsWith('-lake')) await cp(tableDir, copy, { recursive: true });
+if (kind.includes('-lake')) await cp(tableDir, copy, { recursive: true });
 const sourceFiles = (await (await DeltaTable.open(tableDir)).snapshot({ stats: false })).files.map((f) => `'${join(tableDir, f.path)}'`).join(', ');
 const started = performance.now();
 let files: number | undefined;
@@ -30,6 +30,12 @@ switch (kind) {
     break;
   case 'zorder-lake':
     files = (await optimize(await DeltaTable.open(copy), { zorderBy: ZORDER_COLUMNS, targetFileSize: ZORDER_TARGET })).metrics.numFilesAdded;
+    break;
+  case 'binpack-lake-1gb':
+    files = (await optimize(await DeltaTable.open(copy), { memoryLimit: '1GB', tempDir: scratch })).metrics.numFilesAdded;
+    break;
+  case 'zorder-lake-1gb':
+    files = (await optimize(await DeltaTable.open(copy), { zorderBy: ['x', 'y'], memoryLimit: '1GB', tempDir: scratch })).metrics.numFilesAdded;
     break;
 }
 const ms = performance.now() - started;

@@ -35,6 +35,13 @@ import { writeDataFiles } from '../write-files.js';
 import { stringMetrics } from './metrics.js';
 import { liveRows, partitionMatches } from './remove-rows.js';
 
+/**
+ * Commit attempts before giving up (a transaction's default is 20): appends never conflict with
+ * optimize, but on a busy table each attempt can lose the race to one, and the rewrite behind
+ * the commit is too costly to throw away for that.
+ */
+const COMMIT_ATTEMPTS = 200;
+
 /** Without `delta.targetFileSize` or an option: Delta Spark's OPTIMIZE default. */
 export const DEFAULT_OPTIMIZE_TARGET_SIZE = 512 * 1024 * 1024;
 /** A deletion vector deleting more than this share of a file's rows gets the file rewritten (Delta Spark's default). */
@@ -246,7 +253,7 @@ export async function commitOptimize(
   for (const group of groups) {
     const removed = group.flatMap((r) => plan.bins[r.bin]!.files);
     const added = group.flatMap((r) => r.added);
-    const txn = new DeltaTransaction(snapshot, { ...options, isolation: 'WriteSerializable' });
+    const txn = new DeltaTransaction(snapshot, { maxAttempts: COMMIT_ATTEMPTS, ...options, isolation: 'WriteSerializable' });
     txn.read(removed);
     txn.removeFiles(removed, { dataChange: false });
     txn.addFiles(added);
