@@ -73,15 +73,92 @@ export function columnKeySql(column: ZOrderColumn, range: { min: number; max: nu
   return `coalesce(CAST(floor(${scaled}) AS BIGINT), 0)`;
 }
 
-/** The Morton key (BIGINT) of columns holding the keys (columnKeySql), bits interleaved from the top. */
+/**
+ * The Morton key (BIGINT) of columns holding b-bit keys (columnKeySql): their bits interleaved
+ * from the top, the first column's bit the most significant at each level.
+ *
+ * Each key's bits are spread apart in log2(b) steps rather than bit by bit (the "magic numbers"
+ * way): at each step the upper half of every group of bits moves up into place. The bits that
+ * move are masked out before the shift, so no shift ever carries a bit past 62 (DuckDB checks
+ * BIGINT shifts for overflow).
+ */
 export function mortonKeySql(keyColumns: readonly string[]): string {
   const n = keyColumns.length;
+  if (n === 1) return keyColumns[0]!;
+  return keyColumns.map((key, j) => `(${spreadSql(key, n)} << ${n - 1 - j})`).join(' | ');
+}
+
+/** `key`'s bit i moved to bit i·n. */
+function spreadSql(key: string, n: number): string {
   const b = bitsPerColumn(n);
-  const terms: string[] = [];
-  for (let bit = 0; bit < b; bit++) {
-    // At each level the first column's bit is the most significant. (Each term in parentheses:
-    // in DuckDB's SQL, + binds tighter than <<.)
-    keyColumns.forEach((key, j) => terms.push(`((((${key}) >> ${bit}) & 1) << ${bit * n + (n - 1 - j)})`));
+  let group = 1;
+  while (group < b) group *= 2;
+  let sql = `(${key})`;
+  for (let half = group / 2; half >= 1; half /= 2) {
+    // Bits sit in groups of 2·half, group k at k·2·half·n; split each: its upper half moves up
+    // by half·(n-1), to (2k+1)·half·n, where group 2k+1 of `half` bits belongs.
+    const stays = groupMask(b, half, n, 'lower');
+    const moves = groupMask(b, half, n, 'upper');
+    sql = `((${sql} & ${stays}) | ((${sql} & ${moves}) << ${half * (n - 1)}))`;
   }
-  return terms.join(' + ');
+  return sql;
+}
+
+/**
+ * Before the step that splits groups of 2·half bits into groups of `half`: the mask of the bits
+ * that stay (lower halves) or move (upper halves). Group k of 2·half bits starts at bit
+ * k·2·half·n; its lower half is bits [start, start+half), its upper half [start+half, start+2·half).
+ */
+function groupMask(b: number, half: number, n: number, which: 'lower' | 'upper'): string {
+  let mask = 0n;
+  for (let bit = 0; bit < b; bit++) {
+    const k = Math.floor(bit / (2 * half));
+    const offset = bit % (2 * half);
+    const upper = offset >= half;
+    if (upper === (which === 'upper')) mask |= 1n << BigInt(k * 2 * half * n + offset);
+  }
+  return mask.toString();
+}
+
+/**
+ * A relation that adds nothing but rewrites the key columns (b-bit keys, columnKeySql) into the
+ * "transposed" Hilbert index of the point they form (J. Skilling, "Programming the Hilbert
+ * curve", AIP Conf. Proc. 707, 2004): its Morton key is then the point's index on the Hilbert
+ * curve. Unlike the Z-order curve, consecutive Hilbert indices are always neighbouring cells, so
+ * a file's rows form fewer, more compact regions; the price is a sequence of projections (one per
+ * bit and column) instead of one expression.
+ */
+export function hilbertTransposeSql(relation: string, keyColumns: readonly string[]): string {
+  const n = keyColumns.length;
+  const b = bitsPerColumn(n);
+  const x = keyColumns;
+  let sql = relation;
+  const step = (replacements: readonly string[]) => {
+    sql = `SELECT * REPLACE (${replacements.join(', ')}) FROM (${sql})`;
+  };
+  // Undo the excess work: for each bit from the top, invert or exchange the lower bits.
+  for (let q = 2 ** (b - 1); q > 1; q /= 2) {
+    const p = q - 1;
+    for (let i = 0; i < n; i++) {
+      const set = `((${x[i]} & ${q}) <> 0)`;
+      if (i === 0) {
+        step([`CASE WHEN ${set} THEN xor(${x[0]}, ${p}) ELSE ${x[0]} END AS ${x[0]}`]);
+        continue;
+      }
+      const t = `(xor(${x[0]}, ${x[i]}) & ${p})`;
+      step([
+        `CASE WHEN ${set} THEN xor(${x[0]}, ${p}) ELSE xor(${x[0]}, ${t}) END AS ${x[0]}`,
+        `CASE WHEN ${set} THEN ${x[i]} ELSE xor(${x[i]}, ${t}) END AS ${x[i]}`,
+      ]);
+    }
+  }
+  // Gray encode.
+  for (let i = 1; i < n; i++) step([`xor(${x[i]}, ${x[i - 1]}) AS ${x[i]}`]);
+  const terms: string[] = [];
+  for (let q = 2 ** (b - 1); q > 1; q /= 2) terms.push(`CASE WHEN (${x[n - 1]} & ${q}) <> 0 THEN ${q - 1} ELSE 0 END`);
+  if (terms.length > 0) {
+    const t = terms.reduce((acc, term) => `xor(${acc}, ${term})`);
+    sql = `SELECT * EXCLUDE (__lake_t) REPLACE (${x.map((k) => `xor(${k}, __lake_t) AS ${k}`).join(', ')}) FROM (SELECT *, ${t} AS __lake_t FROM (${sql}))`;
+  }
+  return sql;
 }

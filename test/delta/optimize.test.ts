@@ -131,7 +131,8 @@ describe('optimize', () => {
     expect(fileSchema.fields.map((f) => f.name)).not.toContain('id');
   });
 
-  it('Z-orders: range queries on either column read fewer files', async () => {
+  for (const curve of ['zorder', 'hilbert'] as const) {
+  it(`sorts along the ${curve} curve: range queries on either column read fewer files`, async () => {
     const table = await DeltaTable.create(await tempDir(), {
       schema: {
         type: 'struct',
@@ -159,7 +160,7 @@ describe('optimize', () => {
     const read = async (snapshot: Awaited<ReturnType<DeltaTable['snapshot']>>) => Promise.all(queries.map(async (q) => (await filesMatching(snapshot, q)).length));
     const readBefore = await read(before);
     const rowsBefore = await rowsOf(table);
-    await optimize(table, { zorderBy: ['x', 'y'], targetFileSize: 96 * 1024 });
+    await optimize(table, { zorderBy: ['x', 'y'], curve, targetFileSize: 96 * 1024 });
     const after = await table.snapshot();
     const readAfter = await read(after);
     expect(after.files.length).toBeGreaterThan(4);
@@ -169,8 +170,10 @@ describe('optimize', () => {
       expect({ query: queries[i], share: readAfter[i]! / after.files.length <= 0.6 }).toEqual({ query: queries[i], share: true });
     }
     expect(await rowsOf(table)).toEqual(rowsBefore);
+    expect((await table.history({ limit: 1 }))[0]!.operationParameters).toMatchObject({ zOrderBy: '["x","y"]', ...(curve === 'hilbert' ? { curve } : {}) });
     await expect(optimize(table, { zorderBy: ['nope'] })).rejects.toThrow(/no such column/);
   });
+  }
 
   it('plan, execute, commit: an append in between commits on top; a delete of a planned file conflicts', async () => {
     const table = await smallFiles(6, 20);

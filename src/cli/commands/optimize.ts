@@ -4,7 +4,7 @@
  * and prints what it wrote, `--plan P --commit R…` commits the results in one transaction.
  */
 import { readFile } from 'node:fs/promises';
-import { commitOptimize, DEFAULT_MAX_DELETED_ROWS_RATIO, executeBin, optimize, planOptimize, type BinResult, type OptimizePlan, type OptimizeResult } from '../../delta/operations/optimize.js';
+import { commitOptimize, DEFAULT_MAX_DELETED_ROWS_RATIO, executeBin, optimize, planOptimize, type BinResult, type OptimizePlan, type OptimizeResult, type SortCurve } from '../../delta/operations/optimize.js';
 import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { openDeltaTable } from '../delta-target.js';
@@ -19,6 +19,7 @@ interface OptimizeCommandOptions {
   minFileSize?: number;
   maxDeletedRowsRatio?: number;
   zorderBy?: string[];
+  curve?: SortCurve;
   concurrency: number;
   memoryLimit?: string;
   tempDir?: string;
@@ -41,6 +42,7 @@ export const optimizeCommand: CommandModule = {
       .option('--min-file-size <size>', 'files smaller than this are compacted (default: the target size)', parseByteSize)
       .option('--max-deleted-rows-ratio <ratio>', `rewrite a file whose deletion vector deletes more than this share of its rows (default ${DEFAULT_MAX_DELETED_ROWS_RATIO})`, parseRatio)
       .option('--zorder-by <a,b>', "sort each partition's files by a Z-order (Morton) key over these columns", (v: string) => v.split(',').map((c) => c.trim()))
+      .option('--curve <curve>', 'with --zorder-by: sort along the zorder (Morton, default) or hilbert curve', parseCurve)
       .option('--concurrency <n>', 'bins written at once (DuckDB already uses every core for one)', parsePositive, 1)
       .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 1GB (it spills to --temp-dir beyond it)")
       .option('--temp-dir <dir>', 'where DuckDB spills and S3 files are staged (default: the OS temp directory)')
@@ -59,6 +61,7 @@ export const optimizeCommand: CommandModule = {
           ...(options.minFileSize === undefined ? {} : { minFileSize: options.minFileSize }),
           ...(options.maxDeletedRowsRatio === undefined ? {} : { maxDeletedRowsRatio: options.maxDeletedRowsRatio }),
           ...(options.zorderBy === undefined ? {} : { zorderBy: options.zorderBy }),
+          ...(options.curve === undefined ? {} : { curve: options.curve }),
         };
         if (options.plan === undefined) {
           if (options.executeBin !== undefined || options.commit !== undefined) throw new UsageError('--execute-bin and --commit need --plan FILE');
@@ -117,6 +120,11 @@ async function readJson<T>(path: string): Promise<T> {
   } catch (error) {
     throw new UsageError(`${path} is not JSON (${(error as Error).message}): give the output of lake optimize … --json`);
   }
+}
+
+function parseCurve(text: string): SortCurve {
+  if (text !== 'zorder' && text !== 'hilbert') throw new UsageError(`--curve ${text}: give zorder or hilbert`);
+  return text;
 }
 
 function parseRatio(text: string): number {

@@ -21,7 +21,7 @@
 import { LakeError, UsageError } from '../../errors.js';
 import { boundColumns } from '../../engine/predicate-bind.js';
 import { SqlWorkspace, type SqlWorkspaceOptions } from '../../engine/sql-workspace.js';
-import { columnKeySql, mortonKeySql, orderNumberSql } from '../../engine/zorder.js';
+import { columnKeySql, hilbertTransposeSql, mortonKeySql, orderNumberSql } from '../../engine/zorder.js';
 import { sqlIdentifier } from '../../engine/duckdb-session.js';
 import { formatLocation } from '../../storage/location.js';
 import type { AddFile } from '../actions.js';
@@ -57,7 +57,11 @@ export interface OptimizePlanOptions {
   readonly maxDeletedRowsRatio?: number;
   /** Z-order each selected partition by these columns. */
   readonly zorderBy?: readonly string[];
+  /** The curve the rows are sorted along with zorderBy: Z-order (Morton, the default) or Hilbert. */
+  readonly curve?: SortCurve;
 }
+
+export type SortCurve = 'zorder' | 'hilbert';
 
 export interface PlannedBin {
   readonly index: number;
@@ -73,6 +77,8 @@ export interface OptimizePlan {
   readonly version: number;
   readonly targetFileSize: number;
   readonly zorderBy: readonly string[];
+  /** Absent in plans that sort along the Z-order curve. */
+  readonly curve?: SortCurve;
   readonly where?: string;
   readonly bins: readonly PlannedBin[];
   readonly consideredFiles: number;
@@ -125,6 +131,7 @@ export async function planOptimize(table: DeltaTable, options: OptimizePlanOptio
   const minSize = options.minFileSize ?? target;
   const ratio = options.maxDeletedRowsRatio ?? DEFAULT_MAX_DELETED_ROWS_RATIO;
   const zorderBy = options.zorderBy ?? [];
+  if (options.curve !== undefined && zorderBy.length === 0) throw new UsageError(`a curve (${options.curve}) sorts by the columns of zorderBy: give them`);
   for (const column of zorderBy) {
     if (!snapshot.schema.fields.some((f) => f.name === column)) throw new UsageError(`cannot Z-order by ${column}: the table has no such column (${snapshot.schema.fields.map((f) => f.name).join(', ')})`);
     if (metadata.partitionColumns.includes(column)) throw new UsageError(`cannot Z-order by ${column}: it is a partition column (each partition holds one value of it)`);
@@ -180,6 +187,7 @@ export async function planOptimize(table: DeltaTable, options: OptimizePlanOptio
     version: snapshot.version,
     targetFileSize: target,
     zorderBy,
+    ...(options.curve === 'hilbert' ? { curve: 'hilbert' } : {}),
     ...(options.where === undefined ? {} : { where: options.where }),
     bins,
     consideredFiles: files.length,
@@ -209,8 +217,10 @@ export async function executeBin(table: DeltaTable, plan: OptimizePlan, index: n
         const [min, max] = range.split(',').map(Number) as [number, number];
         return { min, max };
       });
-      const keys = zcolumns.map((column, j) => `${columnKeySql(column, bounds[j]!, zcolumns.length)} AS __lake_k${j}`);
-      query = `SELECT ${columns} FROM (SELECT *, ${keys.join(', ')} FROM __lake_bin) ORDER BY ${mortonKeySql(zcolumns.map((_, j) => `__lake_k${j}`))}`;
+      const keyColumns = zcolumns.map((_, j) => `__lake_k${j}`);
+      let keyed = `SELECT *, ${zcolumns.map((column, j) => `${columnKeySql(column, bounds[j]!, zcolumns.length)} AS ${keyColumns[j]}`).join(', ')} FROM __lake_bin`;
+      if (plan.curve === 'hilbert') keyed = hilbertTransposeSql(keyed, keyColumns);
+      query = `SELECT ${columns} FROM (${keyed}) ORDER BY ${mortonKeySql(keyColumns)}`;
     }
     const written = await writeDataFiles(table.store, workspace, query, {
       metadata: snapshot.metadata,
@@ -264,6 +274,7 @@ export async function commitOptimize(
         operationParameters: {
           predicate: JSON.stringify(plan.where === undefined ? [] : [plan.where]),
           zOrderBy: JSON.stringify(plan.zorderBy),
+          ...(plan.curve === undefined ? {} : { curve: plan.curve }),
         },
         operationMetrics: stringMetrics({
           numRemovedFiles: removed.length,
