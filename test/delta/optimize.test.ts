@@ -175,6 +175,42 @@ describe('optimize', () => {
   });
   }
 
+  it('Z-orders a table without statistics: the ranges come from a pass over the rows', async () => {
+    const dir = await tempDir();
+    const table = await DeltaTable.create(dir, {
+      schema: {
+        type: 'struct',
+        fields: [
+          { name: 'id', type: 'long', nullable: false, metadata: {} },
+          { name: 'x', type: 'integer', nullable: true, metadata: {} },
+          { name: 'y', type: 'double', nullable: true, metadata: {} },
+          { name: 'pad', type: 'string', nullable: true, metadata: {} },
+        ],
+      },
+      configuration: { 'delta.dataSkippingNumIndexedCols': '0' },
+    });
+    for (let i = 0; i < 3; i++) {
+      await table.write(
+        await rowsFrom(`SELECT (${i} * 20000 + r)::BIGINT AS id, (hash(r * 7 + ${i}) % 1000)::INTEGER AS x, (hash(r * 13 + ${i}) % 100000) / 100.0 AS y, md5(r::VARCHAR) AS pad FROM range(20000) t(r)`),
+      );
+    }
+    expect((await table.snapshot()).files.some((f) => 'x' in (JSON.parse(String(f.stats)) as { minValues: object }).minValues)).toBe(false);
+    const rowsBefore = await rowsOf(table);
+    await optimize(table, { zorderBy: ['x', 'y'], targetFileSize: 96 * 1024 });
+    const files = (await table.snapshot()).files;
+    expect(files.length).toBeGreaterThan(4);
+    expect(await rowsOf(table)).toEqual(rowsBefore);
+    // The files' real ranges (read from the data): a range query on either column meets at most 60 %.
+    const ranges = await Promise.all(
+      files.map(async (f) => {
+        const batches = await rowsFrom(`SELECT min(x) AS x0, max(x) AS x1, min(y) AS y0, max(y) AS y1 FROM read_parquet('${join(dir, decodeURIComponent(f.path))}')`);
+        return batches.flatMap((b) => batchRowsAsJson(b))[0]!;
+      }),
+    );
+    expect(ranges.filter((r) => Number(r.x0) < 100).length / files.length).toBeLessThanOrEqual(0.6);
+    expect(ranges.filter((r) => Number(r.y0) < 100).length / files.length).toBeLessThanOrEqual(0.6);
+  });
+
   it('plan, execute, commit: an append in between commits on top; a delete of a planned file conflicts', async () => {
     const table = await smallFiles(6, 20);
     const plan = await planOptimize(table, { targetFileSize: 1024 * 1024 });

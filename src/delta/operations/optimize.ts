@@ -21,8 +21,9 @@
 import { LakeError, UsageError } from '../../errors.js';
 import { boundColumns } from '../../engine/predicate-bind.js';
 import { SqlWorkspace, type SqlWorkspaceOptions } from '../../engine/sql-workspace.js';
-import { columnKeySql, hilbertTransposeSql, mortonKeySql, orderNumberSql } from '../../engine/zorder.js';
-import { sqlIdentifier } from '../../engine/duckdb-session.js';
+import { columnKeySql, hilbertTransposeSql, mortonKeySql, orderNumberSql, type ZOrderColumn } from '../../engine/zorder.js';
+import { duckdbType } from '../../engine/duckdb-types.js';
+import { sqlIdentifier, sqlString } from '../../engine/duckdb-session.js';
 import { formatLocation } from '../../storage/location.js';
 import type { AddFile } from '../actions.js';
 import { ConcurrentModificationError } from '../conflicts.js';
@@ -30,6 +31,8 @@ import { registerDataFiles } from '../file-relation.js';
 import { positiveInteger } from '../table-properties.js';
 import { bindWhere } from '../file-pruning.js';
 import type { DeltaTable } from '../table.js';
+import type { DeltaSnapshot } from '../snapshot.js';
+import { columnMappingMode, physicalName } from '../schema.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
 import { writeDataFiles } from '../write-files.js';
 import { stringMetrics } from './metrics.js';
@@ -199,7 +202,8 @@ export async function executeBin(table: DeltaTable, plan: OptimizePlan, index: n
   checkPlan(table, plan);
   const bin = plan.bins[index];
   if (bin === undefined || bin.index !== index) throw new UsageError(`the plan has no bin ${index} (it has ${plan.bins.length}, numbered from 0)`);
-  const snapshot = await table.snapshot({ version: plan.version, stats: false });
+  // Z-order reads the bin's ranges from the files' statistics.
+  const snapshot = await table.snapshot({ version: plan.version, stats: plan.zorderBy.length > 0 });
   const workspace = await SqlWorkspace.open(options);
   try {
     if (!(await registerDataFiles(workspace, snapshot, bin.files, '__lake_bin'))) {
@@ -209,14 +213,7 @@ export async function executeBin(table: DeltaTable, plan: OptimizePlan, index: n
     let query = `SELECT ${columns} FROM __lake_bin`;
     if (plan.zorderBy.length > 0) {
       const zcolumns = plan.zorderBy.map((name) => ({ name, type: snapshot.arrowSchema.fields.find((f) => f.name === name)!.type }));
-      // Each column's range of order numbers over the bin (one query: a workspace runs one statement at a time).
-      const ranges = zcolumns.map((column, j) => `coalesce(min(v${j})::VARCHAR || ',' || max(v${j})::VARCHAR, '')`).join(` || ';' || `);
-      const text = String(await workspace.scalar(`SELECT ${ranges} FROM (SELECT ${zcolumns.map((c, j) => `${orderNumberSql(c)} AS v${j}`).join(', ')} FROM __lake_bin)`));
-      const bounds = text.split(';').map((range) => {
-        if (range === '') return null;
-        const [min, max] = range.split(',').map(Number) as [number, number];
-        return { min, max };
-      });
+      const bounds = (await rangesFromStats(workspace, snapshot, bin.files, zcolumns)) ?? (await rangesFromRows(workspace, zcolumns));
       const keyColumns = zcolumns.map((_, j) => `__lake_k${j}`);
       let keyed = `SELECT *, ${zcolumns.map((column, j) => `${columnKeySql(column, bounds[j]!, zcolumns.length)} AS ${keyColumns[j]}`).join(', ')} FROM __lake_bin`;
       if (plan.curve === 'hilbert') keyed = hilbertTransposeSql(keyed, keyColumns);
@@ -231,6 +228,65 @@ export async function executeBin(table: DeltaTable, plan: OptimizePlan, index: n
     return { kind: 'lake.delta.optimize-bin', table: plan.table, version: plan.version, bin: index, added: written.files, rows: written.rows };
   } finally {
     await workspace.close();
+  }
+}
+
+type OrderRange = { min: number; max: number } | null;
+
+/**
+ * Each Z-order column's range of order numbers (engine/zorder.ts) over the bin's files, from the
+ * minimum and maximum values in their statistics: no pass over the data. Undefined when a file
+ * lacks them (no statistics, or a NaN or all-NULL column). The statistics cover rows a deletion
+ * vector hides too; a range a little wide costs a little clustering, never correctness (keys
+ * are clamped to the range).
+ */
+async function rangesFromStats(workspace: SqlWorkspace, snapshot: DeltaSnapshot, planned: readonly AddFile[], zcolumns: readonly ZOrderColumn[]): Promise<OrderRange[] | undefined> {
+  const live = new Map(snapshot.files.map((f) => [f.path, f]));
+  const mode = columnMappingMode(snapshot.metadata);
+  const values: string[][] = zcolumns.map(() => []);
+  for (const planFile of planned) {
+    const stats = parseStatsText(live.get(planFile.path)?.stats);
+    if (stats === undefined) return undefined;
+    for (const [j, column] of zcolumns.entries()) {
+      const name = physicalName(snapshot.schema.fields.find((f) => f.name === column.name)!, mode);
+      const min = stats.minValues?.[name];
+      const max = stats.maxValues?.[name];
+      if (min === undefined || min === null || max === undefined || max === null || typeof min === 'object' || typeof max === 'object') return undefined;
+      values[j]!.push(sqlString(String(min)), sqlString(String(max)));
+    }
+  }
+  const ranges = zcolumns.map((column, j) => {
+    const typed = `SELECT CAST(v AS ${duckdbType(column.type)}) AS ${sqlIdentifier(column.name)} FROM (VALUES ${values[j]!.map((v) => `(${v})`).join(', ')}) t(v)`;
+    return `(SELECT ${rangeText('o')} FROM (SELECT ${orderNumberSql(column)} AS o FROM (${typed})))`;
+  });
+  return parseRanges(String(await workspace.scalar(`SELECT ${ranges.join(` || ';' || `)}`)));
+}
+
+/** The ranges by a pass over the bin's rows (one query: a workspace runs one statement at a time). */
+async function rangesFromRows(workspace: SqlWorkspace, zcolumns: readonly ZOrderColumn[]): Promise<OrderRange[]> {
+  const ranges = zcolumns.map((_, j) => rangeText(`v${j}`)).join(` || ';' || `);
+  return parseRanges(String(await workspace.scalar(`SELECT ${ranges} FROM (SELECT ${zcolumns.map((c, j) => `${orderNumberSql(c)} AS v${j}`).join(', ')} FROM __lake_bin)`)));
+}
+
+/** `min,max` of a column as text ('' when all NULL): ranges travel as one string. */
+function rangeText(column: string): string {
+  return `coalesce(min(${column})::VARCHAR || ',' || max(${column})::VARCHAR, '')`;
+}
+
+function parseRanges(text: string): OrderRange[] {
+  return text.split(';').map((range) => {
+    if (range === '') return null;
+    const [min, max] = range.split(',').map(Number) as [number, number];
+    return { min, max };
+  });
+}
+
+function parseStatsText(text: string | null | undefined): { minValues?: Record<string, unknown>; maxValues?: Record<string, unknown> } | undefined {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text) as { minValues?: Record<string, unknown>; maxValues?: Record<string, unknown> };
+  } catch {
+    return undefined; // unreadable statistics: read the rows instead
   }
 }
 
