@@ -204,7 +204,7 @@ describe('optimize', () => {
     const ranges = await Promise.all(
       files.map(async (f) => {
         const batches = await rowsFrom(`SELECT min(x) AS x0, max(x) AS x1, min(y) AS y0, max(y) AS y1 FROM read_parquet('${join(dir, decodeURIComponent(f.path))}')`);
-        return batches.flatMap((b) => batchRowsAsJson(b))[0]!;
+        return batches.flatMap((b) => [...batchRowsAsJson(b)])[0]!;
       }),
     );
     expect(ranges.filter((r) => Number(r.x0) < 100).length / files.length).toBeLessThanOrEqual(0.6);
