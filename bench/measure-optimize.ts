@@ -31,6 +31,9 @@ switch (kind) {
   case 'zorder-lake':
     files = (await optimize(await DeltaTable.open(copy), { zorderBy: ZORDER_COLUMNS, targetFileSize: ZORDER_TARGET })).metrics.numFilesAdded;
     break;
+  case 'hilbert-lake':
+    files = (await optimize(await DeltaTable.open(copy), { zorderBy: ZORDER_COLUMNS, curve: 'hilbert', targetFileSize: ZORDER_TARGET })).metrics.numFilesAdded;
+    break;
   case 'binpack-lake-1gb':
     files = (await optimize(await DeltaTable.open(copy), { memoryLimit: '1GB', tempDir: scratch })).metrics.numFilesAdded;
     break;
