@@ -150,8 +150,9 @@ export async function readManifest(bytes: Uint8Array, manifest: Pick<ManifestFil
         lowerBounds: idMap<Uint8Array>(file.get(125), 126, 127),
         upperBounds: idMap<Uint8Array>(file.get(128), 129, 130),
         splitOffsets: optional<bigint[]>(file, 132),
-        equalityIds: optional<number[]>(file, 135),
-        sortOrderId: optional<number>(file, 140),
+        // Ints, though some writers declare them long.
+        equalityIds: optional<(number | bigint)[]>(file, 135)?.map(Number),
+        sortOrderId: optional<number | bigint>(file, 140) === undefined ? undefined : Number(optional<number | bigint>(file, 140)),
         firstRowId: optional<bigint>(file, 142),
         referencedDataFile: optional<string>(file, 143),
         contentOffset: optional<bigint>(file, 144),
@@ -180,6 +181,6 @@ function bytesOf(value: unknown): Uint8Array | undefined {
 function idMap<V>(value: unknown, keyId: number, valueId: number): Map<number, V> {
   const out = new Map<number, V>();
   if (!Array.isArray(value)) return out;
-  for (const pair of value as IdRecord[]) out.set(pair.get(keyId) as number, pair.get(valueId) as V);
+  for (const pair of value as IdRecord[]) out.set(Number(pair.get(keyId)), pair.get(valueId) as V);
   return out;
 }

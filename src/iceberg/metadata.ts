@@ -397,7 +397,8 @@ function parseRef(value: ExactJson, what: string, fail: Fail): SnapshotRef {
   const r = object(value, what, fail);
   const type = string(r.type, `${what}.type`, fail);
   if (type !== 'branch' && type !== 'tag') fail(`${what}.type must be "branch" or "tag"`);
-  const optionalInt = (key: string) => (r[key] === undefined || r[key] === null ? {} : { [camel(key)]: integer(r[key], `${what}.${key}`, fail) });
+  // Retention settings may be Long.MAX_VALUE ("forever"): read as the nearest double.
+  const optionalInt = (key: string) => (r[key] === undefined || r[key] === null ? {} : { [camel(key)]: Number(bigint(r[key], `${what}.${key}`, fail)) });
   return {
     snapshotId: bigint(r['snapshot-id'], `${what}.snapshot-id`, fail),
     type: type as 'branch' | 'tag',

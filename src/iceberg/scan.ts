@@ -32,10 +32,14 @@ const ROW = '__lake_row';
 const SEQ = '__lake_seq';
 const PART = '__lake_part';
 
-/** The schema a snapshot is read with: the one it was written with, else the current one. */
+/**
+ * The schema a snapshot is read with: the table's current schema for its current snapshot; for
+ * time travel, the schema the snapshot was written with (as Spark reads it), else the current one.
+ */
 export function snapshotSchema(table: IcebergTable, snapshot: Snapshot | undefined): Schema {
-  const id = snapshot?.schemaId;
-  return table.metadata.schemas.find((s) => s.schemaId === id) ?? currentSchema(table.metadata);
+  const current = currentSchema(table.metadata);
+  if (snapshot === undefined || snapshot.snapshotId === table.metadata.currentSnapshotId) return current;
+  return table.metadata.schemas.find((s) => s.schemaId === snapshot.schemaId) ?? current;
 }
 
 /** Creates the view `name` of the planned snapshot's live rows, in `schema`'s columns. */
