@@ -94,14 +94,19 @@ export class IcebergTable {
     if (snapshot === undefined) return { snapshot, data: [], deletes: [], manifests: [] };
     const manifests = await this.manifests(snapshot);
     const chosen = options.manifestFilter === undefined ? manifests : manifests.filter(options.manifestFilter);
-    const entries = (await mapLimited(chosen, MANIFEST_READS, async (m) => readManifest(await this.files.read(m.path, 'manifest'), m))).flat();
-    const live = entries.filter((e) => e.status !== EntryStatus.Deleted);
+    const live = (await this.entries(chosen)).map((e) => e.entry).filter((e) => e.status !== EntryStatus.Deleted);
     return {
       snapshot,
       data: live.filter((e) => e.dataFile.content === FileContent.Data),
       deletes: live.filter((e) => e.dataFile.content !== FileContent.Data),
       manifests,
     };
+  }
+
+  /** Every entry of these manifests (DELETED ones too), with its manifest; manifests read in parallel. */
+  async entries(manifests: readonly ManifestFile[]): Promise<{ manifest: ManifestFile; entry: ManifestEntry }[]> {
+    const read = await mapLimited(manifests, MANIFEST_READS, async (manifest) => (await readManifest(await this.files.read(manifest.path, 'manifest'), manifest)).map((entry) => ({ manifest, entry })));
+    return read.flat();
   }
 
   /** The manifests of a snapshot: from its manifest list, or (v1) the list in the snapshot. */

@@ -96,28 +96,12 @@ async function runCheck(dir: string, expected: Check, remap: PathRemap[], check:
     compareRows(rows, check.expected as string[][], check.order_matters === true);
     return;
   }
-  if (kind === 'snapshots') {
+  if (kind === 'snapshots' || kind === 'manifest_entries') {
     const table = await open(dir, expected, remap, check);
     const ws = await SqlWorkspace.open();
     try {
-      const values = table.metadata.snapshots.map((s) => ({
-        sequence_number: String(s.sequenceNumber),
-        snapshot_id: String(s.snapshotId),
-        timestamp_ms: `CAST(make_timestamp(${s.timestampMs * 1000}::BIGINT) AS VARCHAR)`,
-        manifest_list: s.manifestList ?? null,
-        parent_snapshot_id: s.parentSnapshotId === undefined ? null : String(s.parentSnapshotId),
-      }));
-      const columns = check.columns as string[];
-      const rows: (string | null)[][] = [];
-      for (const v of values) {
-        const row: (string | null)[] = [];
-        for (const c of columns) {
-          const value = (v as Record<string, string | null>)[c];
-          if (value === undefined) throw new Mismatch(`the runner does not know the snapshots column ${c}`);
-          row.push(c === 'timestamp_ms' ? String(await ws.scalar(`SELECT ${value}`)) : value);
-        }
-        rows.push(row);
-      }
+      await registerMetadataTables(ws, table);
+      const rows = await textRows(ws, `SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (${upstreamSql(check)})`);
       compareRows(rows, check.expected as string[][], check.order_matters === true);
     } finally {
       await ws.close();
@@ -155,13 +139,42 @@ async function runCheck(dir: string, expected: Check, remap: PathRemap[], check:
  * its projection, filter, order and limit then apply to what lake read.
  */
 function upstreamSql(check: Check): string {
-  const sql = (check.sql_like as string).trim().replace(/;\s*$/, '');
+  const sql = (check.sql_like as string)
+    .trim()
+    .replace(/;\s*$/, '')
+    .replace(/iceberg_snapshots\s*\((?:[^()']|'[^']*'|\([^()]*\))*\)/i, 'snapshots_r')
+    .replace(/iceberg_metadata\s*\((?:[^()']|'[^']*'|\([^()]*\))*\)/i, 'entries_r');
+  if (/\b(snapshots_r|entries_r)\b/.test(sql)) return sql;
   const call = /iceberg_scan\s*\((?:[^()']|'[^']*'|\([^()]*\))*\)/i;
   // Or a catalog table name (catalog.schema.table) after FROM.
   const named = /(\bFROM\s+)([A-Za-z_][\w]*\.[A-Za-z_][\w]*\.[A-Za-z_][\w]*)/i;
   if (!call.test(sql) && !named.test(sql)) throw new Mismatch(`the runner cannot find the table in ${sql}`);
   const replaced = call.test(sql) ? sql.replace(call, 'r') : sql.replace(named, '$1r');
   return /^\s*FROM\b/i.test(replaced) ? `SELECT * ${replaced}` : replaced;
+}
+
+/** lake's view of the snapshots and the current snapshot's manifest entries, as ICEBERG_SNAPSHOTS / ICEBERG_METADATA list them. */
+async function registerMetadataTables(ws: SqlWorkspace, table: IcebergTable): Promise<void> {
+  const str = (v: string | undefined) => (v === undefined ? 'NULL::VARCHAR' : sqlString(v));
+  const snapshots = table.metadata.snapshots.map(
+    (s) => `(${s.sequenceNumber}::BIGINT, ${s.snapshotId}::UBIGINT, make_timestamp(${s.timestampMs * 1000}::BIGINT), ${str(s.manifestList)})`,
+  );
+  await ws.run(
+    `CREATE OR REPLACE TEMP TABLE snapshots_r AS SELECT * FROM (VALUES ${snapshots.length === 0 ? '(NULL::BIGINT, NULL::UBIGINT, NULL::TIMESTAMP, NULL::VARCHAR)' : snapshots.join(', ')}) t(sequence_number, snapshot_id, timestamp_ms, manifest_list)${snapshots.length === 0 ? ' WHERE FALSE' : ''}`,
+  );
+  const snapshot = table.snapshot();
+  const entries = snapshot === undefined ? [] : await table.entries(await table.manifests(snapshot));
+  const statuses = ['EXISTING', 'ADDED', 'DELETED'];
+  const contents = ['DATA', 'POSITION_DELETES', 'EQUALITY_DELETES'];
+  const rows = entries.map(({ manifest, entry }) =>
+    `(${sqlString(manifest.path)}, ${manifest.sequenceNumber}::BIGINT, ${sqlString(manifest.content === 0 ? 'DATA' : 'DELETE')}, ${sqlString(statuses[entry.status]!)}, ${sqlString(contents[entry.dataFile.content]!)}, ` +
+    `${sqlString(entry.dataFile.filePath)}, ${sqlString(entry.dataFile.fileFormat)}, ${entry.dataFile.recordCount}::BIGINT, ${entry.sequenceNumber}::BIGINT, ${entry.fileSequenceNumber}::BIGINT)`,
+  );
+  const empty = `(NULL::VARCHAR, NULL::BIGINT, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::VARCHAR, NULL::BIGINT, NULL::BIGINT, NULL::BIGINT)`;
+  await ws.run(
+    `CREATE OR REPLACE TEMP TABLE entries_r AS SELECT * FROM (VALUES ${rows.length === 0 ? empty : rows.join(', ')}) ` +
+      `t(manifest_path, manifest_sequence_number, manifest_content, status, content, file_path, file_format, record_count, data_sequence_number, file_sequence_number)${rows.length === 0 ? ' WHERE FALSE' : ''}`,
+  );
 }
 
 async function withRows<T>(dir: string, expected: Check, remap: PathRemap[], check: Check, body: (ws: SqlWorkspace) => Promise<T>): Promise<T> {
