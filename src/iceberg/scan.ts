@@ -7,6 +7,8 @@
  *   initial default, else NULL (defaults pass as text, which DuckDB casts: the MAP's values must
  *   share one type). Promoted types (int → long, float → double, wider decimals) are
  *   cast to the schema's type.
+ * - Files written without field ids (imported with add_files, say) are read by the names the
+ *   table's `schema.name-mapping.default` gives each top-level field.
  * - Deletes: position delete files and v3 deletion vectors remove (data file, row position)
  *   pairs; a position delete applies to data files whose data sequence number is at most its own.
  *   Equality delete files remove rows whose equality columns equal a delete row's (NULL equals
@@ -22,6 +24,7 @@ import { FileContent, type ManifestEntry } from './manifests.js';
 import { currentSchema, type NestedField, type PartitionSpec, type Schema, type Snapshot } from './metadata.js';
 import type { IcebergTable, PlannedFiles } from './table.js';
 import { avroValueSql, duckType, jsonValueSql } from './values.js';
+import { bindIcebergWhere, mayMatchFile } from './pruning.js';
 
 /** Reserved field ids of position delete files (format/spec.md "Position Delete Files"). */
 const DELETE_FILE_PATH_ID = 2147483546;
@@ -42,25 +45,45 @@ export function snapshotSchema(table: IcebergTable, snapshot: Snapshot | undefin
   return table.metadata.schemas.find((s) => s.schemaId === snapshot.schemaId) ?? current;
 }
 
-/** Creates the view `name` of the planned snapshot's live rows, in `schema`'s columns. */
-export async function registerIcebergRows(workspace: SqlWorkspace, table: IcebergTable, planned: PlannedFiles, schema: Schema, name: string): Promise<void> {
+/**
+ * Creates the view `name` of the planned snapshot's live rows, in `schema`'s columns. With
+ * `where`, data files whose metrics prove that no row matches are not read (pruning.ts); the
+ * view still holds every row of the files read, for the caller's filter to select from.
+ */
+export async function registerIcebergRows(workspace: SqlWorkspace, table: IcebergTable, planned: PlannedFiles, schema: Schema, name: string, options: { where?: string } = {}): Promise<{ filesRead: number }> {
   const columns = schema.fields.map((f) => `${sqlIdentifier(f.name)}`).join(', ');
   const empty = `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${duckType(f.type)}) AS ${sqlIdentifier(f.name)}`).join(', ')} WHERE FALSE`;
+  if (options.where !== undefined) {
+    const predicate = await bindIcebergWhere(options.where, await workspace.arrowSchema(empty));
+    planned = { ...planned, data: planned.data.filter((entry) => mayMatchFile(predicate, schema, entry)) };
+  }
   if (planned.data.length === 0) {
     await workspace.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdentifier(name)} AS ${empty}`);
-    return;
+    return { filesRead: 0 };
   }
   const specs = new Map(table.metadata.partitionSpecs.map((s) => [s.specId, s]));
+  const nameMapping = parseNameMapping(table.metadata.properties['schema.name-mapping.default']);
   const parts: string[] = [];
   for (const entry of planned.data) {
     const file = entry.dataFile;
     if (file.fileFormat !== 'PARQUET') throw new LakeError('UNSUPPORTED_FILE_FORMAT', `data file ${file.filePath} is ${file.fileFormat}; lake reads Parquet data files`);
     const path = await table.files.localPath(file.filePath, workspace.dir, 'data file');
     const spec = specs.get(entry.partitionSpecId);
+    const tail = `${sqlString(file.filePath)} AS ${PATH}, file_row_number AS ${ROW}, ${entry.sequenceNumber}::BIGINT AS ${SEQ}, ${sqlString(partitionKey(entry))} AS ${PART}`;
+    const byName = nameMapping === undefined ? undefined : await columnsWithoutFieldIds(workspace, path);
+    if (byName !== undefined) {
+      // A file written without field ids (imported, say): its columns are found by the names the mapping gives each field.
+      const select = schema.fields.map((field) => {
+        const column = (nameMapping!.get(field.id) ?? []).find((n) => byName.has(n));
+        const value = column === undefined ? missingValueSql(field, entry, spec) : sqlIdentifier(column);
+        return `CAST(${value} AS ${duckType(field.type)}) AS ${sqlIdentifier(field.name)}`;
+      });
+      parts.push(`SELECT ${select.join(', ')}, ${tail} FROM read_parquet(${sqlString(path)}, file_row_number = true)`);
+      continue;
+    }
     const mapping = schema.fields.map((field) => `${field.id}: {name: ${sqlString(field.name)}, type: ${sqlString(duckType(field.type))}, default_value: CAST(${missingValueSql(field, entry, spec)} AS VARCHAR)}`);
     parts.push(
-      `SELECT ${schema.fields.map((f) => `CAST(${sqlIdentifier(f.name)} AS ${duckType(f.type)}) AS ${sqlIdentifier(f.name)}`).join(', ')}, ` +
-        `${sqlString(file.filePath)} AS ${PATH}, file_row_number AS ${ROW}, ${entry.sequenceNumber}::BIGINT AS ${SEQ}, ${sqlString(partitionKey(entry))} AS ${PART} ` +
+      `SELECT ${schema.fields.map((f) => `CAST(${sqlIdentifier(f.name)} AS ${duckType(f.type)}) AS ${sqlIdentifier(f.name)}`).join(', ')}, ${tail} ` +
         `FROM read_parquet(${sqlString(path)}, schema = MAP {${mapping.join(', ')}}, file_row_number = true)`,
     );
   }
@@ -81,6 +104,26 @@ export async function registerIcebergRows(workspace: SqlWorkspace, table: Iceber
     rows = `(SELECT d.* FROM ${rows} AS d ANTI JOIN ${relation} AS e ON ${on.join(' AND ')} AND e.seq > d.${SEQ} AND (e.global OR e.part = d.${PART}))`;
   }
   await workspace.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdentifier(name)} AS SELECT ${columns} FROM ${rows}`);
+  return { filesRead: planned.data.length };
+}
+
+/** `schema.name-mapping.default`: top-level field id → the names a file may give it. */
+function parseNameMapping(text: string | undefined): Map<number, string[]> | undefined {
+  if (text === undefined) return undefined;
+  let entries: { 'field-id'?: number; names?: string[] }[];
+  try {
+    entries = JSON.parse(text) as typeof entries;
+  } catch (error) {
+    throw new LakeError('CORRUPT_METADATA', `the table property schema.name-mapping.default is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  return new Map(entries.filter((e) => typeof e['field-id'] === 'number').map((e) => [e['field-id']!, e.names ?? []]));
+}
+
+/** The top-level column names of a Parquet file that has no field ids; undefined when it has them. */
+async function columnsWithoutFieldIds(workspace: SqlWorkspace, path: string): Promise<Set<string> | undefined> {
+  const withIds = Number(await workspace.scalar(`SELECT count(*) FROM parquet_schema(${sqlString(path)}) WHERE field_id IS NOT NULL`));
+  if (withIds > 0) return undefined;
+  return new Set(await workspace.columnNames(`SELECT * FROM read_parquet(${sqlString(path)})`));
 }
 
 /** What a data file lacking `field` holds for it: its identity partition value, else the initial default, else NULL. */
