@@ -11,6 +11,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SqlWorkspace } from '../../src/engine/sql-workspace.js';
+import type { CaseResult } from './delta-cases.js';
 import { JsonNumber, parseExactJson, type ExactJson } from '../../src/engine/predicate-json.js';
 import { registerIcebergRows, snapshotSchema } from '../../src/iceberg/scan.js';
 import { IcebergTable } from '../../src/iceberg/table.js';
@@ -24,10 +25,7 @@ import { avroValueSql } from '../../src/iceberg/values.js';
 
 export const ICEBERG_UPSTREAM = 'iceberg/cases: tables from the duckdb-iceberg project test data (written by Spark, PyIceberg and others), expected values from its tests';
 
-export interface IcebergCaseResult {
-  readonly case: string;
-  readonly ok: boolean;
-  readonly error: string | null;
+export interface IcebergCaseResult extends CaseResult {
   readonly checks: { readonly passed: number; readonly failed: number };
 }
 
@@ -50,7 +48,7 @@ export async function runIcebergCase(root: string, name: string): Promise<Iceber
       failures.push(`check ${i} (${String(check.kind)}): ${(error as Error).message.split('\n')[0]}`);
     }
   }
-  return { case: name, ok: failures.length === 0, error: failures.length === 0 ? null : failures.join('; '), checks: { passed: checks.length - failures.length, failed: failures.length } };
+  return { case: name, ok: failures.length === 0, ...(failures.length === 0 ? {} : { error: failures.join('; ') }), checks: { passed: checks.length - failures.length, failed: failures.length } };
 }
 
 class Mismatch extends Error {}

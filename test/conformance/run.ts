@@ -1,7 +1,7 @@
 /**
- * The Delta conformance runner: `npm run conformance -- [--suite golden|dat] [--case NAME] [--json]`.
+ * The conformance runner: `npm run conformance -- [--suite golden|dat|iceberg] [--case NAME] [--json]`.
  *
- * Runs the golden and DAT cases (see delta-cases.ts) two at a time and prints one line per case,
+ * Runs the Delta golden and DAT cases (see delta-cases.ts) and the Iceberg cases (iceberg-cases.ts) two at a time and prints one line per case,
  * `ok <case>` or `FAIL <case>: <error>`, then `<suite>: N passed, M failed` per suite. With
  * `--case` the failing cases' details follow their line. `--json` prints only
  * `{"suites":[{"name","passed","failed","cases":[{"case","ok","error"}]}]}` (error null when ok).
@@ -20,8 +20,9 @@ import {
   UPSTREAM,
   type CaseResult,
 } from './delta-cases.js';
+import { listIcebergCases, runIcebergCase } from './iceberg-cases.js';
 
-const SUITES = ['golden', 'dat'] as const;
+const SUITES = ['golden', 'dat', 'iceberg'] as const;
 type SuiteName = (typeof SUITES)[number];
 
 const CONCURRENCY = 2;
@@ -40,9 +41,9 @@ interface SuiteResult {
   cases: CaseResult[];
 }
 
-const USAGE = `usage: npm run conformance -- [--suite golden|dat] [--case NAME]... [--json]
+const USAGE = `usage: npm run conformance -- [--suite golden|dat|iceberg] [--case NAME]... [--json]
 
-  --suite golden|dat   run one suite (default: both)
+  --suite golden|dat|iceberg   run one suite (default: all)
   --case NAME          run only this case (repeatable); failures print their details
   --json               print {"suites":[{"name","passed","failed","cases":[{"case","ok","error"}]}]} only
 
@@ -62,7 +63,7 @@ function parseArgs(argv: string[]): Options | string {
       switch (flag) {
         case '--suite': {
           const suite = value();
-          if (!(SUITES as readonly string[]).includes(suite)) return `unknown suite ${JSON.stringify(suite)}: use golden or dat`;
+          if (!(SUITES as readonly string[]).includes(suite)) return `unknown suite ${JSON.stringify(suite)}: use golden, dat or iceberg`;
           options.suites = [suite as SuiteName];
           break;
         }
@@ -139,7 +140,7 @@ async function main(): Promise<number> {
     const lines = [
       '',
       '='.repeat(100),
-      `${ci ? 'FAILING' : 'SKIPPED'}: THE DELTA CONFORMANCE SUITES (${options.suites.join(', ')}) DID NOT RUN: no conformance data`,
+      `${ci ? 'FAILING' : 'SKIPPED'}: THE CONFORMANCE SUITES (${options.suites.join(', ')}) DID NOT RUN: no conformance data`,
       ...located.looked.map((dir) => `  looked in ${dir}`),
       '  Set $LAKE_CONFORMANCE_DIR to the directory holding delta/golden and delta/dat, or put it at ../shared/conformance',
       '  next to the project. The data comes from upstream projects:',
@@ -157,7 +158,7 @@ async function main(): Promise<number> {
   const unmatched = new Set(options.cases);
   for (const suite of options.suites) {
     let tasks: { name: string; run: () => Promise<CaseResult> }[];
-    const suiteDir = join(located.dir, 'delta', suite);
+    const suiteDir = suite === 'iceberg' ? join(located.dir, 'iceberg', 'cases') : join(located.dir, 'delta', suite);
     if (!(await isDirectory(suiteDir))) {
       const ci = process.env.CI === 'true';
       process.stderr.write(
@@ -171,6 +172,9 @@ async function main(): Promise<number> {
       const root = join(located.dir, 'delta', 'golden');
       const cases = await loadGoldenCases(root);
       tasks = cases.map((c) => ({ name: c.case, run: () => runGoldenCase(c, root) }));
+    } else if (suite === 'iceberg') {
+      const root = join(located.dir, 'iceberg');
+      tasks = (await listIcebergCases(root)).map((name) => ({ name, run: async () => runIcebergCase(root, name) }));
     } else {
       const dirs = await listDatCases(join(located.dir, 'delta', 'dat'));
       tasks = dirs.map((dir) => ({ name: dir.split('/').at(-1)!, run: () => runDatCase(dir) }));
