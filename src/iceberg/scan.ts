@@ -17,12 +17,12 @@
  */
 import { Field, Int64, makeData, RecordBatch, Schema as ArrowSchema, Struct, Utf8, vectorFromArray } from 'apache-arrow';
 import { sqlIdentifier, sqlString } from '../engine/duckdb-session.js';
-import type { SqlWorkspace } from '../engine/sql-workspace.js';
+import { SqlWorkspace, type SqlWorkspaceOptions } from '../engine/sql-workspace.js';
 import { LakeError } from '../errors.js';
 import { decodeBitmapArray } from '../delta/deletion-vector.js';
 import { FileContent, type ManifestEntry } from './manifests.js';
 import { currentSchema, type NestedField, type PartitionSpec, type Schema, type Snapshot } from './metadata.js';
-import type { IcebergTable, PlannedFiles } from './table.js';
+import type { IcebergTable, PlannedFiles, SnapshotSelector } from './table.js';
 import { avroValueSql, duckType, jsonValueSql } from './values.js';
 import { bindIcebergWhere, mayMatchFile } from './pruning.js';
 
@@ -54,8 +54,13 @@ export async function registerIcebergRows(workspace: SqlWorkspace, table: Iceber
   const columns = schema.fields.map((f) => `${sqlIdentifier(f.name)}`).join(', ');
   const empty = `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${duckType(f.type)}) AS ${sqlIdentifier(f.name)}`).join(', ')} WHERE FALSE`;
   if (options.where !== undefined) {
-    const predicate = await bindIcebergWhere(options.where, await workspace.arrowSchema(empty));
-    planned = { ...planned, data: planned.data.filter((entry) => mayMatchFile(predicate, schema, entry)) };
+    // Pruning is best effort: a condition the engine cannot judge (an expression it does not
+    // model) reads every file, and DuckDB's filter still selects the rows exactly.
+    const predicate = await bindIcebergWhere(options.where, await workspace.arrowSchema(empty)).catch((error: unknown) => {
+      if (error instanceof LakeError) return undefined;
+      throw error;
+    });
+    if (predicate !== undefined) planned = { ...planned, data: planned.data.filter((entry) => mayMatchFile(predicate, schema, entry)) };
   }
   if (planned.data.length === 0) {
     await workspace.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdentifier(name)} AS ${empty}`);
@@ -216,4 +221,55 @@ async function registerEqualityDeletes(workspace: SqlWorkspace, table: IcebergTa
   }
   await workspace.run(`CREATE OR REPLACE TEMP TABLE ${sqlIdentifier(name)} AS ${parts.join(' UNION ALL ')}`);
   return sqlIdentifier(name);
+}
+
+/** The planned data files that may hold rows matching `where` (metrics pruning; all when the engine cannot judge it). */
+export async function icebergFilesMatching(planned: PlannedFiles, schema: Schema, where: string): Promise<ManifestEntry[]> {
+  const workspace = await SqlWorkspace.open();
+  try {
+    const empty = `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${duckType(f.type)}) AS ${sqlIdentifier(f.name)}`).join(', ')} WHERE FALSE`;
+    const predicate = await bindIcebergWhere(where, await workspace.arrowSchema(empty));
+    return planned.data.filter((entry) => mayMatchFile(predicate, schema, entry));
+  } finally {
+    await workspace.close();
+  }
+}
+
+/** The Arrow schema of these columns as a scan returns them (what DuckDB makes of the Iceberg types). */
+export async function icebergArrowSchema(schema: Schema, columns: readonly string[]): Promise<ArrowSchema> {
+  const workspace = await SqlWorkspace.open();
+  try {
+    const fields = columns.map((c) => schema.fields.find((f) => f.name === c)!);
+    return await workspace.arrowSchema(`SELECT ${fields.map((f) => `CAST(NULL AS ${duckType(f.type)}) AS ${sqlIdentifier(f.name)}`).join(', ')} WHERE FALSE`);
+  } finally {
+    await workspace.close();
+  }
+}
+
+export interface IcebergScanOptions extends SnapshotSelector, SqlWorkspaceOptions {
+  /** Top-level column names to return, in this order (default: all, in schema order). */
+  readonly columns?: readonly string[];
+  /** Only rows for which this SQL condition (DuckDB's dialect) is true; files that cannot match are skipped. */
+  readonly where?: string;
+  readonly limit?: number;
+}
+
+/** The rows of a snapshot as Arrow batches (the snapshot a selector names; the current one by default). */
+export async function* scanIceberg(table: IcebergTable, options: IcebergScanOptions = {}): AsyncIterable<RecordBatch> {
+  const snapshot = table.snapshot(options);
+  const schema = snapshotSchema(table, snapshot);
+  const columns = options.columns ?? schema.fields.map((f) => f.name);
+  for (const column of columns) {
+    if (!schema.fields.some((f) => f.name === column)) throw new LakeError('COLUMN_NOT_FOUND', `${table.name} has no column ${column} (its columns: ${schema.fields.map((f) => f.name).join(', ')})`);
+  }
+  const workspace = await SqlWorkspace.open(options);
+  try {
+    const planned = await table.plan(snapshot);
+    await registerIcebergRows(workspace, table, planned, schema, '__lake_rows', options.where === undefined ? {} : { where: options.where });
+    const where = options.where === undefined ? '' : ` WHERE ${options.where}`;
+    const limit = options.limit === undefined ? '' : ` LIMIT ${options.limit}`;
+    yield* workspace.query(`SELECT ${columns.map(sqlIdentifier).join(', ')} FROM __lake_rows${where}${limit}`);
+  } finally {
+    await workspace.close();
+  }
 }

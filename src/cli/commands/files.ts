@@ -2,30 +2,41 @@
 import { describeFiles } from '../../delta/describe.js';
 import { filesMatching, partitionFilterFromWhere } from '../../delta/file-pruning.js';
 import { DeltaTable } from '../../delta/table.js';
-import { LakeError } from '../../errors.js';
 import type { TableFormat } from '../../table-format.js';
-import { asOfOption, type AsOf } from '../as-of.js';
+import { asOfOption, deltaAsOf, icebergAsOf, type AsOf } from '../as-of.js';
+import { describeIcebergFiles } from '../../iceberg/describe.js';
+import { icebergFilesMatching, snapshotSchema } from '../../iceberg/scan.js';
+import { addIcebergOptions, openIcebergTable, refuseIcebergOptions, type IcebergCommandOptions } from '../iceberg-target.js';
 import type { CommandModule } from '../program.js';
 import { formatOption, openTable, TABLE_ARGUMENT_HELP } from '../table.js';
 
 export const filesCommand: CommandModule = {
   name: 'files',
   register(program, context) {
-    program
+    const files = program
       .command('files')
       .description('list the data files of a table version')
       .argument('<table>', TABLE_ARGUMENT_HELP)
       .addOption(formatOption())
       .addOption(asOfOption())
-      .option('--where <sql>', 'only files that may hold rows for which this SQL condition is true (pruned by partition values and statistics)')
-      .action(async (argument: string, options: { format?: TableFormat; asOf?: AsOf; where?: string }, command) => {
+      .option('--where <sql>', 'only files that may hold rows for which this SQL condition is true (pruned by partition values and statistics)');
+    addIcebergOptions(files, { ref: true }).action(async (argument: string, options: { format?: TableFormat; asOf?: AsOf; where?: string } & IcebergCommandOptions, command) => {
         const ctx = await context(command);
         const table = await openTable(ctx, argument, options.format);
-        if (table.format !== 'delta') throw new LakeError('UNSUPPORTED', `lake files does not read ${table.format} tables yet`);
+        if (table.format === 'iceberg') {
+          const iceberg = await openIcebergTable(ctx, table, options);
+          const snapshot = iceberg.snapshot({ ...icebergAsOf(options.asOf), ...(options.ref === undefined ? {} : { ref: options.ref }) });
+          let planned = await iceberg.plan(snapshot);
+          if (options.where !== undefined) planned = { ...planned, data: await icebergFilesMatching(planned, snapshotSchema(iceberg, snapshot), options.where) };
+          const described = describeIcebergFiles(iceberg, planned);
+          ctx.result(described, () => described.map((f) => `${f.path}\t${f.fileSizeInBytes}\t${f.recordCount} rows${f.deleteFiles.length === 0 ? '' : `\t${f.deleteFiles.length} delete files`}`).join('\n'));
+          return;
+        }
+        refuseIcebergOptions(options);
         const { where } = options;
         // With --where, partitions that cannot match are left out while the log is read.
         const snapshot = await new DeltaTable(table.store, table.location).snapshot({
-          ...options.asOf,
+          ...deltaAsOf(options.asOf),
           ...(where === undefined ? {} : { partitionFilter: partitionFilterFromWhere(where) }),
         });
         const files = describeFiles(snapshot, where === undefined ? snapshot.files : await filesMatching(snapshot, where));

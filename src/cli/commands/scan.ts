@@ -4,15 +4,17 @@
  */
 import { createWriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { Table, type RecordBatch } from 'apache-arrow';
+import { Table, type RecordBatch, type Schema as ArrowSchema } from 'apache-arrow';
 import { Option } from 'commander';
 import { partitionFilterFromWhere } from '../../delta/file-pruning.js';
 import { DeltaTable } from '../../delta/table.js';
 import { batchRowsAsJson, type JsonValue } from '../../engine/json-values.js';
 import { writeParquet } from '../../engine/parquet-write.js';
-import { LakeError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
+import { icebergArrowSchema, scanIceberg, snapshotSchema } from '../../iceberg/scan.js';
+import { addIcebergOptions, openIcebergTable, refuseIcebergOptions, type IcebergCommandOptions } from '../iceberg-target.js';
 import type { TableFormat } from '../../table-format.js';
-import { asOfOption, type AsOf } from '../as-of.js';
+import { asOfOption, deltaAsOf, icebergAsOf, type AsOf } from '../as-of.js';
 import type { CommandModule } from '../program.js';
 import { openTable, TABLE_ARGUMENT_HELP, tableFormatOption } from '../table.js';
 
@@ -31,7 +33,7 @@ interface ScanCommandOptions {
 export const scanCommand: CommandModule = {
   name: 'scan',
   register(program, context) {
-    program
+    const scan = program
       .command('scan')
       .description("print a table's rows")
       .argument('<table>', TABLE_ARGUMENT_HELP)
@@ -44,38 +46,52 @@ export const scanCommand: CommandModule = {
         return Number(value);
       })
       .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv', 'table', 'parquet']).default('jsonl'))
-      .option('--output <file>', 'write the rows to this file instead of standard output (required for parquet on a terminal)')
-      .action(async (argument: string, options: ScanCommandOptions, command) => {
+      .option('--output <file>', 'write the rows to this file instead of standard output (required for parquet on a terminal)');
+    addIcebergOptions(scan, { ref: true }).action(async (argument: string, options: ScanCommandOptions & IcebergCommandOptions, command) => {
         const ctx = await context(command);
         if (options.format === 'parquet' && options.output === undefined && process.stdout.isTTY === true) {
           throw new UsageError('--format parquet writes binary data: give --output FILE or redirect standard output');
         }
         const table = await openTable(ctx, argument, options.tableFormat);
-        if (table.format !== 'delta') throw new LakeError('UNSUPPORTED', `lake scan does not read ${table.format} tables yet`);
-        const { where } = options;
-        // Statistics are read only when a condition can use them; partitions that cannot match
-        // are left out while the log is read.
-        const snapshot = await new DeltaTable(table.store, table.location).snapshot({
-          ...options.asOf,
-          ...(where === undefined ? { stats: false } : { partitionFilter: partitionFilterFromWhere(where) }),
-        });
-        const batches = snapshot.scan({
+        const scanOptions = {
           ...(options.columns === undefined ? {} : { columns: options.columns }),
           ...(options.where === undefined ? {} : { where: options.where }),
           ...(options.limit === undefined ? {} : { limit: options.limit }),
-        });
+        };
+        let batches: AsyncIterable<RecordBatch>;
+        let columns: string[];
+        let emptySchema: () => Promise<ArrowSchema>;
+        if (table.format === 'iceberg') {
+          const iceberg = await openIcebergTable(ctx, table, options);
+          const selector = { ...icebergAsOf(options.asOf), ...(options.ref === undefined ? {} : { ref: options.ref }) };
+          const schema = snapshotSchema(iceberg, iceberg.snapshot(selector));
+          columns = options.columns ?? schema.fields.map((f) => f.name);
+          batches = scanIceberg(iceberg, { ...selector, ...scanOptions });
+          emptySchema = () => icebergArrowSchema(schema, columns);
+        } else {
+          refuseIcebergOptions(options);
+          const { where } = options;
+          // Statistics are read only when a condition can use them; partitions that cannot match
+          // are left out while the log is read.
+          const snapshot = await new DeltaTable(table.store, table.location).snapshot({
+            ...deltaAsOf(options.asOf),
+            ...(where === undefined ? { stats: false } : { partitionFilter: partitionFilterFromWhere(where) }),
+          });
+          batches = snapshot.scan(scanOptions);
+          columns = options.columns ?? snapshot.schema.fields.map((f) => f.name);
+          emptySchema = async () => snapshot.arrowSchema.select(columns);
+        }
         const file = options.output === undefined ? undefined : createWriteStream(options.output);
         const write = async (text: string): Promise<void> => {
           if (file === undefined) ctx.stdout.write(text);
           else await new Promise<void>((resolve, reject) => file.write(text, (error) => (error ? reject(error) : resolve())));
         };
-        const columns = options.columns ?? snapshot.schema.fields.map((f) => f.name);
         const format = options.format ?? 'jsonl';
         if (format === 'parquet') {
           // One file: the rows are gathered first (Parquet's footer describes every row group).
           const collected: RecordBatch[] = [];
           for await (const batch of batches) collected.push(batch);
-          const rows = collected.length === 0 ? new Table(snapshot.arrowSchema.select(columns)) : new Table(collected);
+          const rows = collected.length === 0 ? new Table(await emptySchema()) : new Table(collected);
           const bytes = writeParquet(rows);
           if (options.output !== undefined) await writeFile(options.output, bytes);
           else await write(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as string);
