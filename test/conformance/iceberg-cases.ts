@@ -16,6 +16,7 @@ import { JsonNumber, parseExactJson, type ExactJson } from '../../src/engine/pre
 import { registerIcebergRows, snapshotSchema } from '../../src/iceberg/scan.js';
 import { IcebergTable } from '../../src/iceberg/table.js';
 import type { PathRemap } from '../../src/iceberg/files.js';
+import { formatLocation, parseLocation, type StoreOptions } from '../../src/storage/index.js';
 import { sqlString } from '../../src/engine/duckdb-session.js';
 import { duckType } from '../../src/iceberg/values.js';
 import { currentSchema, type IcebergType, type PartitionSpec } from '../../src/iceberg/metadata.js';
@@ -35,15 +36,36 @@ export async function listIcebergCases(root: string): Promise<string[]> {
   return (await readdir(join(root, 'cases'), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
 }
 
-export async function runIcebergCase(root: string, name: string): Promise<IcebergCaseResult> {
+/**
+ * Where a case is read from: its files under `dir` locally, or a copy of the case directory at
+ * `url` (an S3 prefix) read with `storeOptions`. Expected files are always read locally.
+ */
+export interface CasePlace {
+  readonly url?: string;
+  readonly storeOptions?: StoreOptions;
+}
+
+interface Place {
+  readonly dir: string;
+  /** The location of a case-relative path. */
+  at(relative: string): string;
+  readonly storeOptions: StoreOptions;
+}
+
+export async function runIcebergCase(root: string, name: string, where: CasePlace = {}): Promise<IcebergCaseResult> {
   const dir = join(root, 'cases', name);
+  const place: Place = {
+    dir,
+    at: (relative) => (where.url === undefined ? join(dir, relative) : `${where.url}/${relative}`),
+    storeOptions: where.storeOptions ?? {},
+  };
   const expected = parseExactJson(await readFile(join(dir, 'expected.json'), 'utf8')) as { [key: string]: ExactJson };
-  const remap: PathRemap[] = (expected.path_prefixes as Check[]).filter((p) => p.maps_to !== null).map((p) => ({ from: p.prefix as string, to: join(dir, p.maps_to as string) }));
+  const remap: PathRemap[] = (expected.path_prefixes as Check[]).filter((p) => p.maps_to !== null).map((p) => ({ from: p.prefix as string, to: place.at(p.maps_to as string) }));
   const failures: string[] = [];
   const checks = expected.checks as Check[];
   for (const [i, check] of checks.entries()) {
     try {
-      await runCheck(dir, expected, remap, check);
+      await runCheck(place, expected, remap, check);
     } catch (error) {
       failures.push(`check ${i} (${String(check.kind)}): ${(error as Error).message.split('\n')[0]}`);
     }
@@ -53,17 +75,17 @@ export async function runIcebergCase(root: string, name: string): Promise<Iceber
 
 class Mismatch extends Error {}
 
-async function open(dir: string, expected: Check, remap: PathRemap[], check: Check): Promise<IcebergTable> {
-  const metadata = join(dir, check.metadata as string);
+async function open(place: Place, expected: Check, remap: PathRemap[], check: Check): Promise<IcebergTable> {
+  const metadata = place.at(check.metadata as string);
+  const options = { ...place.storeOptions, remap };
   // The upstream found the metadata itself: so does lake, from the table directory.
   if (typeof check.resolved_via === 'string') {
-    const table = await IcebergTable.open(join(dir, expected.table_dir as string), { remap });
-    if (table.metadataLocation.scheme !== 'file' || table.metadataLocation.path !== metadata) {
-      throw new Mismatch(`found metadata ${JSON.stringify(table.metadataLocation)}, expected ${metadata} (${String(check.resolved_via)})`);
-    }
+    const table = await IcebergTable.open(place.at(expected.table_dir as string), options);
+    const found = formatLocation(table.metadataLocation);
+    if (found !== formatLocation(parseLocation(metadata))) throw new Mismatch(`found metadata ${found}, expected ${metadata} (${String(check.resolved_via)})`);
     return table;
   }
-  return IcebergTable.open(join(dir, expected.table_dir as string), { metadata, remap });
+  return IcebergTable.open(place.at(expected.table_dir as string), { ...options, metadata });
 }
 
 function selector(check: Check): { snapshotId?: bigint; timestamp?: number } {
@@ -74,12 +96,12 @@ function selector(check: Check): { snapshotId?: bigint; timestamp?: number } {
   return { timestamp: (ms as JsonNumber).toNumber() };
 }
 
-async function runCheck(dir: string, expected: Check, remap: PathRemap[], check: Check): Promise<void> {
+async function runCheck(place: Place, expected: Check, remap: PathRemap[], check: Check): Promise<void> {
   const kind = check.kind as string;
   if (kind === 'error') {
     let failed = false;
     try {
-      await withRows(dir, expected, remap, check, async (ws) => ws.scalar(`SELECT count(*) FROM (${upstreamSql(check)})`));
+      await withRows(place, expected, remap, check, async (ws) => ws.scalar(`SELECT count(*) FROM (${upstreamSql(check)})`));
     } catch {
       failed = true;
     }
@@ -87,18 +109,18 @@ async function runCheck(dir: string, expected: Check, remap: PathRemap[], check:
     return;
   }
   if (kind === 'count') {
-    const count = await withRows(dir, expected, remap, check, async (ws) => ws.scalar(upstreamSql(check)));
+    const count = await withRows(place, expected, remap, check, async (ws) => ws.scalar(upstreamSql(check)));
     const want = (check.expected as JsonNumber).toNumber();
     if (Number(count) !== want) throw new Mismatch(`count ${String(count)}, expected ${want}`);
     return;
   }
   if (kind === 'rows') {
-    const rows = await withRows(dir, expected, remap, check, async (ws) => textRows(ws, `SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (${upstreamSql(check)})`));
+    const rows = await withRows(place, expected, remap, check, async (ws) => textRows(ws, `SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (${upstreamSql(check)})`));
     compareRows(rows, check.expected as string[][], check.order_matters === true);
     return;
   }
   if (kind === 'snapshots' || kind === 'manifest_entries' || kind === 'column_stats' || kind === 'partition_stats') {
-    const table = await open(dir, expected, remap, check);
+    const table = await open(place, expected, remap, check);
     const ws = await SqlWorkspace.open();
     try {
       await registerMetadataTables(ws, table);
@@ -110,7 +132,7 @@ async function runCheck(dir: string, expected: Check, remap: PathRemap[], check:
     return;
   }
   if (kind === 'schema') {
-    const table = await open(dir, expected, remap, check);
+    const table = await open(place, expected, remap, check);
     const schema = snapshotSchema(table, table.snapshot(selector(check)));
     const wanted = (check.expected as string[][]).map((row) => row[0]!);
     const rows = wanted.map((name) => {
@@ -122,9 +144,9 @@ async function runCheck(dir: string, expected: Check, remap: PathRemap[], check:
     return;
   }
   if (kind === 'rows_match_file') {
-    const files = (check.expected_files as string[]).map((f) => sqlString(join(dir, f)));
+    const files = (check.expected_files as string[]).map((f) => sqlString(join(place.dir, f)));
     const orderBy = (check.order_by as string[]).map((c) => `"${c}"`).join(', ');
-    await withRows(dir, expected, remap, check, async (ws) => {
+    await withRows(place, expected, remap, check, async (ws) => {
       const differ = await ws.scalar(
         `SELECT count(*) FROM ((SELECT * FROM r EXCEPT ALL SELECT * FROM read_parquet([${files.join(', ')}])) UNION ALL (SELECT * FROM read_parquet([${files.join(', ')}]) EXCEPT ALL SELECT * FROM r))`,
       );
@@ -245,8 +267,8 @@ async function registerStatsTables(ws: SqlWorkspace, table: IcebergTable, entrie
   await ws.run(`CREATE OR REPLACE TEMP TABLE partition_stats_r AS SELECT * FROM (VALUES ${summaries.length === 0 ? emptySummary : summaries.join(', ')}) t(${partitionColumns})${summaries.length === 0 ? ' WHERE FALSE' : ''}`);
 }
 
-async function withRows<T>(dir: string, expected: Check, remap: PathRemap[], check: Check, body: (ws: SqlWorkspace) => Promise<T>): Promise<T> {
-  const table = await open(dir, expected, remap, check);
+async function withRows<T>(place: Place, expected: Check, remap: PathRemap[], check: Check, body: (ws: SqlWorkspace) => Promise<T>): Promise<T> {
+  const table = await open(place, expected, remap, check);
   const snapshot = table.snapshot(selector(check));
   const planned = await table.plan(snapshot);
   const ws = await SqlWorkspace.open();
