@@ -38,6 +38,28 @@ async function touch(key: string): Promise<void> {
   await writeFile(file, '{}');
 }
 
+/** A valid Iceberg v2 table without snapshots at `table` (one metadata file). */
+async function icebergTable(table: string): Promise<void> {
+  const file = path.join(dir, table, 'metadata', 'v1.metadata.json');
+  await mkdir(path.dirname(file), { recursive: true });
+  const metadata = {
+    'format-version': 2,
+    'table-uuid': '9c12d441-03fe-4693-9a96-a0705ddf69c1',
+    location: path.join(dir, table),
+    'last-sequence-number': 0,
+    'last-updated-ms': 0,
+    'last-column-id': 1,
+    'current-schema-id': 0,
+    schemas: [{ type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', required: false, type: 'long' }] }],
+    'default-spec-id': 0,
+    'partition-specs': [{ 'spec-id': 0, fields: [] }],
+    'last-partition-id': 999,
+    'default-sort-order-id': 0,
+    'sort-orders': [{ 'order-id': 0, fields: [] }],
+  };
+  await writeFile(file, JSON.stringify(metadata));
+}
+
 async function writeCommit(table: string, version: number, actions: object[]): Promise<void> {
   const file = path.join(dir, table, '_delta_log', `${String(version).padStart(20, '0')}.json`);
   await mkdir(path.dirname(file), { recursive: true });
@@ -139,24 +161,24 @@ describe('lake info', () => {
   });
 
   it('prints JSON with --json, before or after the command', async () => {
-    await touch('warehouse/db/events/metadata/v1.metadata.json');
+    await icebergTable('warehouse/db/events');
     for (const argv of [['--json', 'info', 'db.events'], ['info', 'db.events', '--json']]) {
       const { code, stdout } = await run(argv);
       expect(code).toBe(0);
-      expect(JSON.parse(stdout.text)).toEqual({ format: 'iceberg', location: `file://${path.join(dir, 'warehouse/db/events')}` });
+      expect(JSON.parse(stdout.text)).toMatchObject({ format: 'iceberg', location: path.join(dir, 'warehouse/db/events'), formatVersion: 2, snapshotId: null, numFiles: 0 });
     }
   });
 
   it('resolves names against LAKE_WAREHOUSE and honours --format', async () => {
     await touch('wh/t/_delta_log/00000000000000000000.json');
-    await touch('wh/t/metadata/v1.metadata.json');
+    await icebergTable('wh/t');
     const ambiguous = await run(['info', 't'], { LAKE_WAREHOUSE: path.join(dir, 'wh') });
     expect(ambiguous.code).toBe(1);
     expect(ambiguous.stderr.lines).toHaveLength(1);
     expect(ambiguous.stderr.text).toContain('pass --format delta or --format iceberg');
     const forced = await run(['info', 't', '--format', 'iceberg'], { LAKE_WAREHOUSE: path.join(dir, 'wh') });
     expect(forced.code).toBe(0);
-    expect(forced.stdout.text).toContain('format:   iceberg');
+    expect(forced.stdout.text).toContain('format:     iceberg (format version 2)');
   });
 
   it('exits 1 with one line naming the location when there is no table', async () => {
