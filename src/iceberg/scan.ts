@@ -20,11 +20,12 @@ import { sqlIdentifier, sqlString } from '../engine/duckdb-session.js';
 import { SqlWorkspace, type SqlWorkspaceOptions } from '../engine/sql-workspace.js';
 import { LakeError } from '../errors.js';
 import { decodeBitmapArray } from '../delta/deletion-vector.js';
-import { FileContent, type ManifestEntry } from './manifests.js';
+import { FileContent, ManifestContent, type ManifestEntry } from './manifests.js';
 import { currentSchema, type NestedField, type PartitionSpec, type Schema, type Snapshot } from './metadata.js';
 import type { IcebergTable, PlannedFiles, SnapshotSelector } from './table.js';
 import { avroValueSql, duckType, jsonValueSql } from './values.js';
-import { bindIcebergWhere, mayMatchFile } from './pruning.js';
+import { bindIcebergWhere, mayMatchFile, mayMatchManifest } from './pruning.js';
+import type { BoundPredicate } from '../engine/predicate-bind.js';
 
 /** Reserved field ids of position delete files (format/spec.md "Position Delete Files"). */
 const DELETE_FILE_PATH_ID = 2147483546;
@@ -45,26 +46,13 @@ export function snapshotSchema(table: IcebergTable, snapshot: Snapshot | undefin
   return table.metadata.schemas.find((s) => s.schemaId === snapshot.schemaId) ?? current;
 }
 
-/**
- * Creates the view `name` of the planned snapshot's live rows, in `schema`'s columns. With
- * `where`, data files whose metrics prove that no row matches are not read (pruning.ts); the
- * view still holds every row of the files read, for the caller's filter to select from.
- */
-export async function registerIcebergRows(workspace: SqlWorkspace, table: IcebergTable, planned: PlannedFiles, schema: Schema, name: string, options: { where?: string } = {}): Promise<{ filesRead: number }> {
+/** Creates the view `name` of the planned files' live rows, in `schema`'s columns. */
+export async function registerIcebergRows(workspace: SqlWorkspace, table: IcebergTable, planned: PlannedFiles, schema: Schema, name: string): Promise<void> {
   const columns = schema.fields.map((f) => `${sqlIdentifier(f.name)}`).join(', ');
-  const empty = `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${duckType(f.type)}) AS ${sqlIdentifier(f.name)}`).join(', ')} WHERE FALSE`;
-  if (options.where !== undefined) {
-    // Pruning is best effort: a condition the engine cannot judge (an expression it does not
-    // model) reads every file, and DuckDB's filter still selects the rows exactly.
-    const predicate = await bindIcebergWhere(options.where, await workspace.arrowSchema(empty)).catch((error: unknown) => {
-      if (error instanceof LakeError) return undefined;
-      throw error;
-    });
-    if (predicate !== undefined) planned = { ...planned, data: planned.data.filter((entry) => mayMatchFile(predicate, schema, entry)) };
-  }
+  const empty = emptyRelation(schema.fields);
   if (planned.data.length === 0) {
     await workspace.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdentifier(name)} AS ${empty}`);
-    return { filesRead: 0 };
+    return;
   }
   const specs = new Map(table.metadata.partitionSpecs.map((s) => [s.specId, s]));
   const nameMapping = parseNameMapping(table.metadata.properties['schema.name-mapping.default']);
@@ -109,7 +97,40 @@ export async function registerIcebergRows(workspace: SqlWorkspace, table: Iceber
     rows = `(SELECT d.* FROM ${rows} AS d ANTI JOIN ${relation} AS e ON ${on.join(' AND ')} AND e.seq > d.${SEQ} AND (e.global OR e.part = d.${PART}))`;
   }
   await workspace.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdentifier(name)} AS SELECT ${columns} FROM ${rows}`);
-  return { filesRead: planned.data.length };
+}
+
+/** No rows, in these fields' DuckDB types. */
+function emptyRelation(fields: readonly NestedField[]): string {
+  return `SELECT ${fields.map((f) => `CAST(NULL AS ${duckType(f.type)}) AS ${sqlIdentifier(f.name)}`).join(', ')} WHERE FALSE`;
+}
+
+/**
+ * The files a scan of `snapshot` reads: with `where`, manifests whose partition summaries rule it
+ * out are not opened and data files whose metrics or partition values rule it out are left out
+ * (pruning.ts). Delete files are all kept. Pruning is best effort: a condition the engine cannot
+ * judge (an expression it does not model) keeps everything, and the row filter selects exactly.
+ */
+export async function planIcebergScan(table: IcebergTable, snapshot: Snapshot | undefined, schema: Schema, where?: string): Promise<PlannedFiles> {
+  if (where === undefined) return table.plan(snapshot);
+  const predicate = await bindWhereTo(schema, where);
+  if (predicate === undefined) return table.plan(snapshot);
+  const specs = new Map(table.metadata.partitionSpecs.map((s) => [s.specId, s]));
+  const planned = await table.plan(snapshot, {
+    manifestFilter: (m) => m.content !== ManifestContent.Data || mayMatchManifest(predicate, schema, m, specs.get(m.partitionSpecId)),
+  });
+  return { ...planned, data: planned.data.filter((entry) => mayMatchFile(predicate, schema, entry, specs.get(entry.partitionSpecId))) };
+}
+
+async function bindWhereTo(schema: Schema, where: string): Promise<BoundPredicate | undefined> {
+  const workspace = await SqlWorkspace.open();
+  try {
+    return await bindIcebergWhere(where, await workspace.arrowSchema(emptyRelation(schema.fields)));
+  } catch (error) {
+    if (error instanceof LakeError) return undefined;
+    throw error;
+  } finally {
+    await workspace.close();
+  }
 }
 
 /** `schema.name-mapping.default`: top-level field id → the names a file may give it. */
@@ -223,24 +244,12 @@ async function registerEqualityDeletes(workspace: SqlWorkspace, table: IcebergTa
   return sqlIdentifier(name);
 }
 
-/** The planned data files that may hold rows matching `where` (metrics pruning; all when the engine cannot judge it). */
-export async function icebergFilesMatching(planned: PlannedFiles, schema: Schema, where: string): Promise<ManifestEntry[]> {
-  const workspace = await SqlWorkspace.open();
-  try {
-    const empty = `SELECT ${schema.fields.map((f) => `CAST(NULL AS ${duckType(f.type)}) AS ${sqlIdentifier(f.name)}`).join(', ')} WHERE FALSE`;
-    const predicate = await bindIcebergWhere(where, await workspace.arrowSchema(empty));
-    return planned.data.filter((entry) => mayMatchFile(predicate, schema, entry));
-  } finally {
-    await workspace.close();
-  }
-}
-
 /** The Arrow schema of these columns as a scan returns them (what DuckDB makes of the Iceberg types). */
 export async function icebergArrowSchema(schema: Schema, columns: readonly string[]): Promise<ArrowSchema> {
   const workspace = await SqlWorkspace.open();
   try {
     const fields = columns.map((c) => schema.fields.find((f) => f.name === c)!);
-    return await workspace.arrowSchema(`SELECT ${fields.map((f) => `CAST(NULL AS ${duckType(f.type)}) AS ${sqlIdentifier(f.name)}`).join(', ')} WHERE FALSE`);
+    return await workspace.arrowSchema(emptyRelation(fields));
   } finally {
     await workspace.close();
   }
@@ -264,8 +273,7 @@ export async function* scanIceberg(table: IcebergTable, options: IcebergScanOpti
   }
   const workspace = await SqlWorkspace.open(options);
   try {
-    const planned = await table.plan(snapshot);
-    await registerIcebergRows(workspace, table, planned, schema, '__lake_rows', options.where === undefined ? {} : { where: options.where });
+    await registerIcebergRows(workspace, table, await planIcebergScan(table, snapshot, schema, options.where), schema, '__lake_rows');
     const where = options.where === undefined ? '' : ` WHERE ${options.where}`;
     const limit = options.limit === undefined ? '' : ` LIMIT ${options.limit}`;
     yield* workspace.query(`SELECT ${columns.map(sqlIdentifier).join(', ')} FROM __lake_rows${where}${limit}`);

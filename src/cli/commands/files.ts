@@ -5,7 +5,7 @@ import { DeltaTable } from '../../delta/table.js';
 import type { TableFormat } from '../../table-format.js';
 import { asOfOption, deltaAsOf, icebergAsOf, type AsOf } from '../as-of.js';
 import { describeIcebergFiles } from '../../iceberg/describe.js';
-import { icebergFilesMatching, snapshotSchema } from '../../iceberg/scan.js';
+import { planIcebergScan, snapshotSchema } from '../../iceberg/scan.js';
 import { addIcebergOptions, openIcebergTable, refuseIcebergOptions, type IcebergCommandOptions } from '../iceberg-target.js';
 import type { CommandModule } from '../program.js';
 import { formatOption, openTable, TABLE_ARGUMENT_HELP } from '../table.js';
@@ -26,8 +26,7 @@ export const filesCommand: CommandModule = {
         if (table.format === 'iceberg') {
           const iceberg = await openIcebergTable(ctx, table, options);
           const snapshot = iceberg.snapshot({ ...icebergAsOf(options.asOf), ...(options.ref === undefined ? {} : { ref: options.ref }) });
-          let planned = await iceberg.plan(snapshot);
-          if (options.where !== undefined) planned = { ...planned, data: await icebergFilesMatching(planned, snapshotSchema(iceberg, snapshot), options.where) };
+          const planned = await planIcebergScan(iceberg, snapshot, snapshotSchema(iceberg, snapshot), options.where);
           const described = describeIcebergFiles(iceberg, planned);
           ctx.result(described, () => described.map((f) => `${f.path}\t${f.fileSizeInBytes}\t${f.recordCount} rows${f.deleteFiles.length === 0 ? '' : `\t${f.deleteFiles.length} delete files`}`).join('\n'));
           return;
