@@ -4,9 +4,9 @@
  *
  * Iceberg readers must read manifests by field id, not by name: writers have renamed fields
  * between versions (v1's `added_data_files_count` is v2's `added_files_count`) and the ids are
- * what the spec fixes. So each record becomes a Map from the writer schema's `field-id` to the
- * value, recursively; maps with non-string keys (Avro arrays of key/value records, as Iceberg
- * writes them) stay arrays of such records. Longs decode as BigInt: snapshot ids use all 64 bits.
+ * what the spec fixes. Records stay as avsc decodes them (its compiled readers are fast); a
+ * RecordShape, built once from the writer schema, reads their fields by id. Maps with non-string
+ * keys (Avro arrays of key/value records, as Iceberg writes them) are arrays of such records.
  *
  * Codecs: null, deflate, snappy (Avro's framing: a block, then its CRC-32) and zstandard.
  */
@@ -16,31 +16,106 @@ import { uncompress as snappyUncompress } from 'snappyjs';
 import avro from 'avsc';
 import { LakeError } from '../errors.js';
 
-/** A decoded record: values by field id. */
-export type IdRecord = ReadonlyMap<number, unknown>;
-
 export interface AvroContainer {
   /** The writer schema, as JSON. */
   readonly schema: AvroSchema;
   /** Key/value metadata of the file header (Iceberg puts the table schema, partition spec, … there). */
   readonly meta: ReadonlyMap<string, string>;
-  readonly records: readonly IdRecord[];
+  /** The records as avsc decodes them (fields by the writer's names): read them through `shape`. */
+  readonly records: readonly unknown[];
+  /** Field access by field id for the records' schema. */
+  readonly shape: RecordShape;
 }
 
 export type AvroSchema = string | AvroSchema[] | { readonly [key: string]: unknown };
 
-const bigLong = avro.types.LongType.__with({
-  fromBuffer: (buf: Buffer) => buf.readBigInt64LE(),
-  toBuffer: (value: unknown) => {
-    const buf = Buffer.alloc(8);
-    buf.writeBigInt64LE(BigInt(value as bigint));
-    return buf;
-  },
-  fromJSON: (value: unknown) => BigInt(value as number),
-  toJSON: (value: unknown) => Number(value),
-  isValid: (value: unknown) => typeof value === 'bigint',
-  compare: (a: unknown, b: unknown) => ((a as bigint) === (b as bigint) ? 0 : (a as bigint) < (b as bigint) ? -1 : 1),
-});
+/**
+ * A record schema's fields by field id, computed once per file: `get(record, id)` is a property
+ * read, and `child(id)` the shape of a field holding records (a record, an optional record, or an
+ * array of records, as Iceberg's int-keyed maps are). Fields without an id are not reachable.
+ */
+export class RecordShape {
+  private readonly names = new Map<number, string>();
+  private readonly children = new Map<number, RecordShape>();
+
+  static of(schema: AvroSchema): RecordShape | undefined {
+    const record = recordOf(schema);
+    return record === undefined ? undefined : new RecordShape(record);
+  }
+
+  private constructor(record: { readonly fields?: unknown }) {
+    for (const field of (record.fields ?? []) as { name: string; type: AvroSchema; 'field-id'?: number }[]) {
+      const id = field['field-id'];
+      if (typeof id !== 'number') continue;
+      this.names.set(id, field.name);
+      const child = RecordShape.of(field.type);
+      if (child !== undefined) this.children.set(id, child);
+    }
+  }
+
+  /** The value of field `id` (null when absent or null). */
+  get(record: unknown, id: number): unknown {
+    const name = this.names.get(id);
+    const value = name === undefined ? undefined : (record as Record<string, unknown>)[name];
+    return value === undefined ? null : value;
+  }
+
+  child(id: number): RecordShape | undefined {
+    return this.children.get(id);
+  }
+
+  /** The field ids this record has. */
+  ids(): IterableIterator<number> {
+    return this.names.keys();
+  }
+}
+
+/** The record schema a field holds, looking through optional unions and arrays. */
+function recordOf(schema: AvroSchema): { readonly fields?: unknown } | undefined {
+  if (Array.isArray(schema)) {
+    const branch = schema.find((s) => s !== 'null');
+    return branch === undefined ? undefined : recordOf(branch);
+  }
+  if (typeof schema === 'string') return undefined;
+  if (schema.type === 'record') return schema as { fields?: unknown };
+  if (schema.type === 'array') return recordOf(schema.items as AvroSchema);
+  if (typeof schema.type === 'object' && schema.type !== null) return recordOf(schema.type as AvroSchema);
+  return undefined;
+}
+
+/**
+ * Avro longs as numbers while they are safe integers, else exact bigints (snapshot ids use all 64
+ * bits). A subclass of avsc's long type reading its fast varint path first: the generic
+ * `LongType.__with` hook would cost every long a buffer copy.
+ */
+const AvscLongType = avro.types.LongType as unknown as new () => { _read(tap: Tap): unknown };
+interface Tap {
+  buf: Buffer;
+  pos: number;
+  readLong(): number;
+}
+class ExactLongType extends AvscLongType {
+  override _read(tap: Tap): number | bigint {
+    const start = tap.pos;
+    const n = tap.readLong();
+    if (Number.isSafeInteger(n)) return n;
+    tap.pos = start;
+    let value = 0n;
+    let shift = 0n;
+    let byte: number;
+    do {
+      byte = tap.buf[tap.pos++]!;
+      value |= BigInt(byte & 0x7f) << shift;
+      shift += 7n;
+    } while (byte & 0x80);
+    return (value >> 1n) ^ -(value & 1n);
+  }
+
+  _check(value: unknown): boolean {
+    return typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value));
+  }
+}
+const exactLong = new ExactLongType();
 
 type Callback = (error: Error | null, out?: Buffer) => void;
 const CODECS: Record<string, (buf: Buffer, cb: Callback) => void> = {
@@ -73,7 +148,7 @@ export async function readAvroContainer(bytes: Uint8Array, name: string): Promis
         codecs: CODECS,
         parseHook: (writerSchema: unknown) => {
           schema = writerSchema as AvroSchema;
-          return avro.Type.forSchema(writerSchema, { registry: { long: bigLong }, wrapUnions: false });
+          return avro.Type.forSchema(writerSchema, { registry: { long: exactLong }, wrapUnions: false });
         },
       });
       decoder.on('metadata', (_type: unknown, _codec: string, header: { meta: Record<string, Buffer> }) => {
@@ -87,35 +162,7 @@ export async function readAvroContainer(bytes: Uint8Array, name: string): Promis
   } catch (error) {
     throw new LakeError('CORRUPT_METADATA', `${name} is not a readable Avro file: ${(error as Error).message}`, { cause: error });
   }
-  if (schema === undefined) throw new LakeError('CORRUPT_METADATA', `${name} is not a readable Avro file: it has no header`);
-  const root = schema;
-  return { schema: root, meta, records: records.map((record) => byFieldId(root, record) as IdRecord) };
-}
-
-/** A value decoded under `schema`, with records re-keyed by field id (fields without one are dropped). */
-function byFieldId(schema: AvroSchema, value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (Array.isArray(schema)) {
-    // An optional value: the union's non-null branch (Iceberg writes no other unions).
-    const branch = schema.find((s) => s !== 'null');
-    return branch === undefined ? null : byFieldId(branch, value);
-  }
-  if (typeof schema === 'string') return value;
-  switch (schema.type) {
-    case 'record': {
-      const out = new Map<number, unknown>();
-      for (const field of schema.fields as { name: string; type: AvroSchema; 'field-id'?: number }[]) {
-        const id = field['field-id'];
-        if (typeof id === 'number') out.set(id, byFieldId(field.type, (value as Record<string, unknown>)[field.name]));
-      }
-      return out;
-    }
-    case 'array':
-      return (value as unknown[]).map((item) => byFieldId(schema.items as AvroSchema, item));
-    case 'map':
-      return new Map(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, byFieldId(schema.values as AvroSchema, v)]));
-    default:
-      // Fixed, enum, or a primitive with annotations ({type: 'long', logicalType: …}).
-      return typeof schema.type === 'object' && schema.type !== null ? byFieldId(schema.type as AvroSchema, value) : value;
-  }
+  const shape = schema === undefined ? undefined : RecordShape.of(schema);
+  if (schema === undefined || shape === undefined) throw new LakeError('CORRUPT_METADATA', `${name} is not a readable Avro file of records: it has no record schema`);
+  return { schema, meta, records, shape };
 }

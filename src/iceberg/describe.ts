@@ -47,8 +47,8 @@ export function describeIceberg(table: IcebergTable, planned: PlannedFiles, sche
     properties: m.properties,
     numFiles: planned.data.length,
     numDeleteFiles: planned.deletes.length,
-    numRecords: planned.data.reduce((n, e) => n + Number(e.dataFile.recordCount), 0),
-    sizeBytes: planned.data.reduce((n, e) => n + Number(e.dataFile.fileSizeInBytes), 0),
+    numRecords: planned.data.reduce((n, e) => n + e.dataFile.recordCount, 0),
+    sizeBytes: planned.data.reduce((n, e) => n + e.dataFile.fileSizeInBytes, 0),
   };
 }
 
@@ -75,12 +75,12 @@ export function describeIcebergFiles(table: IcebergTable, planned: PlannedFiles)
       content: 'data',
       fileFormat: entry.dataFile.fileFormat,
       partition,
-      recordCount: Number(entry.dataFile.recordCount),
-      fileSizeInBytes: Number(entry.dataFile.fileSizeInBytes),
+      recordCount: entry.dataFile.recordCount,
+      fileSizeInBytes: entry.dataFile.fileSizeInBytes,
       sequenceNumber: String(entry.sequenceNumber),
       deleteFiles: planned.deletes
         .filter((d) => appliesTo(d, entry, specs.get(d.partitionSpecId)?.fields.length ?? 0))
-        .map((d) => ({ path: d.dataFile.filePath, content: d.dataFile.content === FileContent.EqualityDeletes ? 'equality_deletes' : 'position_deletes', recordCount: Number(d.dataFile.recordCount) })),
+        .map((d) => ({ path: d.dataFile.filePath, content: d.dataFile.content === FileContent.EqualityDeletes ? 'equality_deletes' : 'position_deletes', recordCount: d.dataFile.recordCount })),
     };
   });
 }

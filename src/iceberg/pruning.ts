@@ -33,7 +33,7 @@ export function mayMatchFile(predicate: BoundPredicate, schema: Schema, entry: M
     const v = entry.dataFile.partition.get(field.fieldId);
     return { lower: v, upper: v, containsNull: v === null || v === undefined, onlyNull: v === null || v === undefined };
   };
-  return partitionMayMatch(predicate, schema, spec, values, Number(entry.dataFile.recordCount));
+  return partitionMayMatch(predicate, schema, spec, values, entry.dataFile.recordCount);
 }
 
 /** Whether any file of a manifest may match, by its partition field summaries. */
@@ -184,7 +184,7 @@ function hashInput(value: unknown, type: string, scale: number): Uint8Array | un
 function fileStats(schema: Schema, entry: ManifestEntry): FileStats {
   const file = entry.dataFile;
   return {
-    rowCount: Number(file.recordCount),
+    rowCount: file.recordCount,
     column: (column) => {
       if (column.path.length !== 1) return undefined;
       const field = schema.fields.find((f) => f.name === column.path[0]);
@@ -192,7 +192,7 @@ function fileStats(schema: Schema, entry: ManifestEntry): FileStats {
       const stats: { nulls?: 'none' | 'all'; min?: ScalarValue; max?: ScalarValue; exact?: boolean } = {};
       const nulls = file.nullValueCounts.get(field.id);
       const values = file.valueCounts.get(field.id);
-      if (nulls !== undefined && nulls === 0n) stats.nulls = 'none';
+      if (nulls !== undefined && nulls === 0) stats.nulls = 'none';
       if (nulls !== undefined && values !== undefined && nulls === values) stats.nulls = 'all';
       const lower = file.lowerBounds.get(field.id);
       const upper = file.upperBounds.get(field.id);
@@ -201,7 +201,7 @@ function fileStats(schema: Schema, entry: ManifestEntry): FileStats {
       if (min !== undefined) stats.min = min;
       if (max !== undefined) stats.max = max;
       // Bounds of a float column cover NaN only when the file counts none.
-      if (file.nanValueCounts.get(field.id) === 0n) stats.exact = true;
+      if (file.nanValueCounts.get(field.id) === 0) stats.exact = true;
       return stats as ColumnStats;
     },
   };

@@ -205,8 +205,8 @@ async function deletionVectorRows(table: IcebergTable, entry: ManifestEntry): Pr
   if (file.contentOffset === undefined || file.contentSizeInBytes === undefined || file.referencedDataFile === undefined) {
     throw new LakeError('CORRUPT_METADATA', `deletion vector ${file.filePath} lacks its content offset, size or referenced data file`);
   }
-  const start = Number(file.contentOffset);
-  const blob = await table.files.readRange(file.filePath, start, start + Number(file.contentSizeInBytes), 'deletion vector file');
+  const start = file.contentOffset;
+  const blob = await table.files.readRange(file.filePath, start, start + file.contentSizeInBytes, 'deletion vector file');
   // Blob: length of magic + bitmap (4 bytes, big-endian), magic, portable 64-bit roaring bitmap, CRC-32.
   const length = new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getUint32(0, false);
   const rows = decodeBitmapArray(blob.subarray(4, 4 + length), `deletion vector in ${file.filePath}`, file.filePath);

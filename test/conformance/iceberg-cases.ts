@@ -234,7 +234,7 @@ async function registerStatsTables(ws: SqlWorkspace, table: IcebergTable, entrie
     const spec = specs.get(entry.partitionSpecId) ?? { specId: entry.partitionSpecId, fields: [] };
     const partition = spec.fields.length === 0 ? 'NULL::VARCHAR' : `CAST(struct_pack(${spec.fields.map((f, i) => `r${i} := ${avroValueSql(file.partition.get(f.fieldId), resultType(spec, i))}`).join(', ')}) AS VARCHAR)`;
     for (const field of schema.fields) {
-      const n = (m: ReadonlyMap<number, bigint>) => (m.get(field.id) === undefined ? 'NULL::BIGINT' : `${m.get(field.id)}::BIGINT`);
+      const n = (m: ReadonlyMap<number, number>) => (m.get(field.id) === undefined ? 'NULL::BIGINT' : `${m.get(field.id)}::BIGINT`);
       rows.push(
         `(${rows.length}, ${sqlString(statuses[entry.status]!)}, ${sqlString(contents[file.content]!)}, ${sqlString(file.filePath)}, ${partition}, ${sqlString(field.name)}, ${sqlString(duckType(field.type))}, ` +
           `${boundSql(file.lowerBounds.get(field.id), field.type)}, ${boundSql(file.upperBounds.get(field.id), field.type)}, ${n(file.columnSizes)}, ${n(file.valueCounts)}, ${n(file.nullValueCounts)}, ${n(file.nanValueCounts)}, ${entry.fileSequenceNumber}::BIGINT)`,

@@ -37,8 +37,8 @@ function entry(partition: Map<number, unknown>, specId = 0): ManifestEntry {
       filePath: 'f.parquet',
       fileFormat: 'PARQUET',
       partition,
-      recordCount: 10n,
-      fileSizeInBytes: 100n,
+      recordCount: 10,
+      fileSizeInBytes: 100,
       columnSizes: new Map(),
       valueCounts: new Map(),
       nullValueCounts: new Map(),
@@ -103,7 +103,7 @@ describe('partition pruning', () => {
     const first = Date.parse('2024-05-01') / 86_400_000;
     const manifest = {
       path: 'm.avro', length: 1, partitionSpecId: 0, content: 0, sequenceNumber: 1n, minSequenceNumber: 1n, addedSnapshotId: 1n,
-      addedFilesCount: 3, existingFilesCount: 0, deletedFilesCount: 0, addedRowsCount: 30n, existingRowsCount: 0n, deletedRowsCount: 0n,
+      addedFilesCount: 3, existingFilesCount: 0, deletedFilesCount: 0, addedRowsCount: 30, existingRowsCount: 0, deletedRowsCount: 0,
       partitions: [{ containsNull: false, containsNan: false, lowerBound: int(first), upperBound: int(first + 9) }], firstRowId: undefined,
     } as ManifestFile;
     expect(mayMatchManifest(await bound("ts >= TIMESTAMPTZ '2024-05-10 12:00:00+00'"), SCHEMA, manifest, spec)).toBe(true);
