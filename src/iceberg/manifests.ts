@@ -129,68 +129,152 @@ export async function readManifest(bytes: Uint8Array, manifest: Pick<ManifestFil
   const specId = headerSpec === undefined ? manifest.partitionSpecId : Number(headerSpec);
   const fileShape = shape.child(2);
   if (fileShape === undefined) throw new LakeError('CORRUPT_METADATA', `${name}: the manifest's schema has no data_file record (field id 2)`);
-  const partitionShape = fileShape.child(102);
-  const partitionIds = partitionShape === undefined ? [] : [...partitionShape.ids()];
-  const pairs = (id: number, keyId: number, valueId: number) => ({ shape: fileShape.child(id), id, keyId, valueId });
-  const maps = {
-    columnSizes: pairs(108, 117, 118),
-    valueCounts: pairs(109, 119, 120),
-    nullValueCounts: pairs(110, 121, 122),
-    nanValueCounts: pairs(137, 138, 139),
-    lowerBounds: pairs(125, 126, 127),
-    upperBounds: pairs(128, 129, 130),
-  };
-  const countMap = (file: unknown, m: (typeof maps)['columnSizes']): Map<number, number> => {
-    const out = new Map<number, number>();
-    const items = fileShape.get(file, m.id) as unknown[] | null;
-    if (items !== null && m.shape !== undefined) for (const item of items) out.set(Number(m.shape.get(item, m.keyId)), Number(m.shape.get(item, m.valueId)));
-    return out;
-  };
-  const boundMap = (file: unknown, m: (typeof maps)['lowerBounds']): Map<number, Uint8Array> => {
-    const out = new Map<number, Uint8Array>();
-    const items = fileShape.get(file, m.id) as unknown[] | null;
-    if (items !== null && m.shape !== undefined) for (const item of items) out.set(Number(m.shape.get(item, m.keyId)), m.shape.get(item, m.valueId) as Uint8Array);
-    return out;
-  };
+  const layout = fileLayout(fileShape, name);
   return records.map((r) => {
     const status = Number(required(shape, r, 0, 'status', name)) as EntryStatus;
-    const file = required(shape, r, 2, 'data_file', name);
     const inherited = status === EntryStatus.Added ? manifest.sequenceNumber : 0n;
-    const partitionRecord = fileShape.get(file, 102);
-    const partition = new Map<number, unknown>();
-    if (partitionShape !== undefined && partitionRecord !== null) for (const id of partitionIds) partition.set(id, partitionShape.get(partitionRecord, id));
-    const equalityIds = fileShape.get(file, 135) as (number | bigint)[] | null;
-    const splitOffsets = fileShape.get(file, 132) as (number | bigint)[] | null;
     return {
       status,
       snapshotId: big(shape.get(r, 1)),
       sequenceNumber: big(shape.get(r, 3)) ?? inherited,
       fileSequenceNumber: big(shape.get(r, 4)) ?? inherited,
       partitionSpecId: specId,
-      dataFile: {
-        content: Number(fileShape.get(file, 134) ?? FileContent.Data) as FileContent,
-        filePath: required(fileShape, file, 100, 'file_path', name) as string,
-        fileFormat: String(required(fileShape, file, 101, 'file_format', name)).toUpperCase(),
-        partition,
-        recordCount: Number(required(fileShape, file, 103, 'record_count', name)),
-        fileSizeInBytes: Number(required(fileShape, file, 104, 'file_size_in_bytes', name)),
-        columnSizes: countMap(file, maps.columnSizes),
-        valueCounts: countMap(file, maps.valueCounts),
-        nullValueCounts: countMap(file, maps.nullValueCounts),
-        nanValueCounts: countMap(file, maps.nanValueCounts),
-        lowerBounds: boundMap(file, maps.lowerBounds),
-        upperBounds: boundMap(file, maps.upperBounds),
-        splitOffsets: splitOffsets === null ? undefined : splitOffsets.map(Number),
-        // Ints, though some writers declare them long.
-        equalityIds: equalityIds === null ? undefined : equalityIds.map(Number),
-        sortOrderId: num(fileShape.get(file, 140)),
-        firstRowId: big(fileShape.get(file, 142)),
-        referencedDataFile: (fileShape.get(file, 143) as string | null) ?? undefined,
-        contentOffset: num(fileShape.get(file, 144)),
-        contentSizeInBytes: num(fileShape.get(file, 145)),
-      },
+      dataFile: new ManifestDataFile(required(shape, r, 2, 'data_file', name), layout),
     };
   });
+}
+
+type MetricName = 'columnSizes' | 'valueCounts' | 'nullValueCounts' | 'nanValueCounts' | 'lowerBounds' | 'upperBounds';
+
+interface MetricShape {
+  readonly id: number;
+  readonly item: RecordShape | undefined;
+  readonly keyId: number;
+  readonly valueId: number;
+}
+
+/** Where things are in one manifest's data_file records: computed once per manifest. */
+interface FileLayout {
+  readonly name: string;
+  readonly file: RecordShape;
+  readonly partition: RecordShape | undefined;
+  readonly partitionIds: readonly number[];
+  readonly metrics: Readonly<Record<MetricName, MetricShape>>;
+}
+
+function fileLayout(file: RecordShape, name: string): FileLayout {
+  const partition = file.child(102);
+  const at = (id: number, keyId: number, valueId: number): MetricShape => ({ id, item: file.child(id), keyId, valueId });
+  return {
+    name,
+    file,
+    partition,
+    partitionIds: partition === undefined ? [] : [...partition.ids()],
+    metrics: {
+      columnSizes: at(108, 117, 118),
+      valueCounts: at(109, 119, 120),
+      nullValueCounts: at(110, 121, 122),
+      nanValueCounts: at(137, 138, 139),
+      lowerBounds: at(125, 126, 127),
+      upperBounds: at(128, 129, 130),
+    },
+  };
+}
+
+/**
+ * A data file of a manifest, over the record avsc decoded. Its partition and metric maps are built
+ * when first read: a plan without a condition never needs the metrics, and 100,000 files' maps
+ * would be most of a plan's memory and time.
+ */
+class ManifestDataFile implements DataFile {
+  readonly content: FileContent;
+  readonly filePath: string;
+  readonly fileFormat: string;
+  readonly recordCount: number;
+  readonly fileSizeInBytes: number;
+  private built: Map<string, ReadonlyMap<number, unknown>> | undefined;
+
+  constructor(
+    private readonly record: unknown,
+    private readonly layout: FileLayout,
+  ) {
+    const { file, name } = layout;
+    this.content = Number(file.get(record, 134) ?? FileContent.Data) as FileContent;
+    this.filePath = required(file, record, 100, 'file_path', name) as string;
+    this.fileFormat = String(required(file, record, 101, 'file_format', name)).toUpperCase();
+    this.recordCount = Number(required(file, record, 103, 'record_count', name));
+    this.fileSizeInBytes = Number(required(file, record, 104, 'file_size_in_bytes', name));
+  }
+
+  get partition(): ReadonlyMap<number, unknown> {
+    return this.lazy('partition', () => {
+      const map = new Map<number, unknown>();
+      const { partition, partitionIds } = this.layout;
+      const values = this.layout.file.get(this.record, 102);
+      if (partition !== undefined && values !== null) for (const id of partitionIds) map.set(id, partition.get(values, id));
+      return map;
+    });
+  }
+  get columnSizes(): ReadonlyMap<number, number> {
+    return this.metric('columnSizes', Number);
+  }
+  get valueCounts(): ReadonlyMap<number, number> {
+    return this.metric('valueCounts', Number);
+  }
+  get nullValueCounts(): ReadonlyMap<number, number> {
+    return this.metric('nullValueCounts', Number);
+  }
+  get nanValueCounts(): ReadonlyMap<number, number> {
+    return this.metric('nanValueCounts', Number);
+  }
+  get lowerBounds(): ReadonlyMap<number, Uint8Array> {
+    return this.metric('lowerBounds', (v) => v as Uint8Array);
+  }
+  get upperBounds(): ReadonlyMap<number, Uint8Array> {
+    return this.metric('upperBounds', (v) => v as Uint8Array);
+  }
+  get splitOffsets(): readonly number[] | undefined {
+    return (this.layout.file.get(this.record, 132) as (number | bigint)[] | null)?.map(Number);
+  }
+  /** Ints, though some writers declare them long. */
+  get equalityIds(): readonly number[] | undefined {
+    return (this.layout.file.get(this.record, 135) as (number | bigint)[] | null)?.map(Number);
+  }
+  get sortOrderId(): number | undefined {
+    return num(this.layout.file.get(this.record, 140));
+  }
+  get firstRowId(): bigint | undefined {
+    return big(this.layout.file.get(this.record, 142));
+  }
+  get referencedDataFile(): string | undefined {
+    return (this.layout.file.get(this.record, 143) as string | null) ?? undefined;
+  }
+  get contentOffset(): number | undefined {
+    return num(this.layout.file.get(this.record, 144));
+  }
+  get contentSizeInBytes(): number | undefined {
+    return num(this.layout.file.get(this.record, 145));
+  }
+
+  private metric<V>(name: MetricName, value: (v: unknown) => V): ReadonlyMap<number, V> {
+    return this.lazy(name, () => {
+      const map = new Map<number, V>();
+      const s = this.layout.metrics[name];
+      const items = this.layout.file.get(this.record, s.id) as unknown[] | null;
+      if (items !== null && s.item !== undefined) for (const item of items) map.set(Number(s.item.get(item, s.keyId)), value(s.item.get(item, s.valueId)));
+      return map;
+    });
+  }
+
+  private lazy<V>(key: string, build: () => ReadonlyMap<number, V>): ReadonlyMap<number, V> {
+    this.built ??= new Map();
+    let map = this.built.get(key) as ReadonlyMap<number, V> | undefined;
+    if (map === undefined) {
+      map = build();
+      this.built.set(key, map);
+    }
+    return map;
+  }
 }
 
 function required(shape: RecordShape, record: unknown, id: number, field: string, name: string): unknown {
