@@ -53,10 +53,10 @@ export class RecordShape {
     }
   }
 
-  /** The value of field `id` (null when absent or null). */
+  /** The value of field `id` (null when the record or the field is absent, or the value null). */
   get(record: unknown, id: number): unknown {
     const name = this.names.get(id);
-    const value = name === undefined ? undefined : (record as Record<string, unknown>)[name];
+    const value = name === undefined || record === null || record === undefined ? undefined : (record as Record<string, unknown>)[name];
     return value === undefined ? null : value;
   }
 

@@ -1,6 +1,7 @@
 // Minimal declarations for the untyped packages the Iceberg reader uses.
 declare module 'snappyjs' {
   export function uncompress(input: Uint8Array): Uint8Array;
+  export function compress(input: Uint8Array): Uint8Array;
 }
 
 declare module 'avsc' {
