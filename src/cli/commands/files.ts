@@ -22,9 +22,10 @@ export const filesCommand: CommandModule = {
       .option('--where <sql>', 'only files that may hold rows for which this SQL condition is true (pruned by partition values and statistics)');
     addIcebergOptions(files, { ref: true }).action(async (argument: string, options: { format?: TableFormat; asOf?: AsOf; where?: string } & IcebergCommandOptions, command) => {
         const ctx = await context(command);
-        const table = await openTable(ctx, argument, options.format);
-        if (table.format === 'iceberg') {
-          const iceberg = await openIcebergTable(ctx, table, options);
+        // With --catalog the argument is a catalog name, not a location.
+        const table = options.catalog === undefined ? await openTable(ctx, argument, options.format) : undefined;
+        if (table === undefined || table.format === 'iceberg') {
+          const iceberg = await openIcebergTable(ctx, argument, table, options);
           const snapshot = iceberg.snapshot({ ...icebergAsOf(options.asOf), ...(options.ref === undefined ? {} : { ref: options.ref }) });
           const planned = await planIcebergScan(iceberg, snapshot, snapshotSchema(iceberg, snapshot), options.where);
           const described = describeIcebergFiles(iceberg, planned);

@@ -21,9 +21,10 @@ export const historyCommand: CommandModule = {
       });
     addIcebergOptions(history).action(async (argument: string, options: { format?: TableFormat; limit?: number } & IcebergCommandOptions, command) => {
         const ctx = await context(command);
-        const table = await openTable(ctx, argument, options.format);
-        if (table.format === 'iceberg') {
-          const snapshots = describeIcebergHistory((await openIcebergTable(ctx, table, options)).metadata).slice(0, options.limit ?? Infinity);
+        // With --catalog the argument is a catalog name, not a location.
+        const table = options.catalog === undefined ? await openTable(ctx, argument, options.format) : undefined;
+        if (table === undefined || table.format === 'iceberg') {
+          const snapshots = describeIcebergHistory((await openIcebergTable(ctx, argument, table, options)).metadata).slice(0, options.limit ?? Infinity);
           ctx.result(snapshots, () => snapshots.map((s) => `${s.snapshotId}\t${new Date(s.timestamp).toISOString()}\t${s.operation ?? '-'}`).join('\n'));
           return;
         }

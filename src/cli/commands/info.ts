@@ -24,9 +24,10 @@ export const infoCommand: CommandModule = {
       .addOption(asOfOption());
     addIcebergOptions(info, { ref: true }).action(async (argument: string, options: { format?: TableFormat; asOf?: AsOf } & IcebergCommandOptions, command) => {
         const ctx = await context(command);
-        const table = await openTable(ctx, argument, options.format);
-        if (table.format === 'iceberg') {
-          const iceberg = await openIcebergTable(ctx, table, options);
+        // With --catalog the argument is a catalog name, not a location.
+        const table = options.catalog === undefined ? await openTable(ctx, argument, options.format) : undefined;
+        if (table === undefined || table.format === 'iceberg') {
+          const iceberg = await openIcebergTable(ctx, argument, table, options);
           const snapshot = iceberg.snapshot({ ...icebergAsOf(options.asOf), ...(options.ref === undefined ? {} : { ref: options.ref }) });
           const info = describeIceberg(iceberg, await iceberg.plan(snapshot), snapshotSchema(iceberg, snapshot));
           ctx.result(info, () =>

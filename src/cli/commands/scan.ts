@@ -52,7 +52,8 @@ export const scanCommand: CommandModule = {
         if (options.format === 'parquet' && options.output === undefined && process.stdout.isTTY === true) {
           throw new UsageError('--format parquet writes binary data: give --output FILE or redirect standard output');
         }
-        const table = await openTable(ctx, argument, options.tableFormat);
+        // With --catalog the argument is a catalog name, not a location.
+        const table = options.catalog === undefined ? await openTable(ctx, argument, options.tableFormat) : undefined;
         const scanOptions = {
           ...(options.columns === undefined ? {} : { columns: options.columns }),
           ...(options.where === undefined ? {} : { where: options.where }),
@@ -61,8 +62,8 @@ export const scanCommand: CommandModule = {
         let batches: AsyncIterable<RecordBatch>;
         let columns: string[];
         let emptySchema: () => Promise<ArrowSchema>;
-        if (table.format === 'iceberg') {
-          const iceberg = await openIcebergTable(ctx, table, options);
+        if (table === undefined || table.format === 'iceberg') {
+          const iceberg = await openIcebergTable(ctx, argument, table, options);
           const selector = { ...icebergAsOf(options.asOf), ...(options.ref === undefined ? {} : { ref: options.ref }) };
           const schema = snapshotSchema(iceberg, iceberg.snapshot(selector));
           columns = options.columns ?? schema.fields.map((f) => f.name);
