@@ -130,6 +130,25 @@ describe('Delta write operations', () => {
     expect((await lastCommit(table)).operation).toBe('DELETE');
   });
 
+  for (const dv of [false, true]) {
+    it(`delete and update take any DuckDB condition, not only what pruning models (${dv ? 'deletion vectors' : 'copy-on-write'})`, async () => {
+      const table = await newTable([], dv ? { 'delta.enableDeletionVectors': 'true' } : {});
+      const rows = Array.from({ length: 20 }, (_, i) => ({ id: i, name: i % 3 === 0 ? null : `n${i}`, day: '2024-01-01', cents: i * 10 }));
+      await table.write(await data(rows));
+      // Arithmetic and functions: the engine cannot prune on them, so every file is read and DuckDB decides.
+      const deleted = await table.delete('id % 7 = 3 OR lower(name) = \'n5\'');
+      expect(deleted.metrics).toMatchObject({ numDeletedRows: 4 });
+      // A NULL condition keeps the row (name IS NULL for ids divisible by 3: length(name) > 1 is NULL).
+      const updated = await updateRows(table, { set: { name: 'upper(name)' }, where: 'length(name) > 2 AND id % 2 = 0' });
+      expect(updated.metrics.numUpdatedRows).toBe(rows.filter((r) => r.name !== null && r.name.length > 2 && r.id % 2 === 0 && !(r.id % 7 === 3 || r.name === 'n5')).length);
+      const left = await rowsOf(table);
+      expect(left.map((r) => r.id)).toEqual(rows.filter((r) => !(r.id % 7 === 3 || r.name === 'n5')).map((r) => r.id));
+      expect(left.find((r) => r.id === 16)!.name).toBe('N16');
+      expect(left.find((r) => r.id === 4)!.name).toBe('n4');
+      await expect(table.delete('no_such_column = 1')).rejects.toThrow(/no_such_column/);
+    });
+  }
+
   it('updates with SQL expressions, keeping the column types, moving rows between partitions', async () => {
     const table = await newTable(['day']);
     await table.write(

@@ -9,7 +9,7 @@
  *   one whose every row matches is removed; otherwise it is removed and its other rows (those for
  *   which the condition is false or null, as SQL's DELETE keeps them) are written to new files.
  */
-import { Field, makeData, RecordBatch, Schema, Struct } from 'apache-arrow';
+import { Field, Int64, makeData, RecordBatch, Schema, Struct } from 'apache-arrow';
 import { boundColumns, type BoundPredicate } from '../../engine/predicate-bind.js';
 import { evaluatePredicate, TRUE } from '../../engine/predicate-eval.js';
 import { LakeError } from '../../errors.js';
@@ -23,7 +23,7 @@ import { parsePartitionValue, partitionData } from '../partition-values.js';
 import { columnMappingMode, isPrimitiveType, physicalName, toArrowType } from '../schema.js';
 import type { DeltaSnapshot } from '../snapshot.js';
 import type { DeltaTransaction } from '../transaction.js';
-import { writeBatches } from '../write-files.js';
+import { writeDataFiles } from '../write-files.js';
 import { SqlWorkspace } from '../../engine/sql-workspace.js';
 
 export interface RemovedRows {
@@ -38,16 +38,16 @@ export interface RemovedRows {
 /** Stages in `txn` the removal of the rows of `txn.snapshot` matching `where`. */
 export async function removeRowsMatching(store: ObjectStore, txn: DeltaTransaction, where: string, clock: () => number): Promise<RemovedRows> {
   const snapshot = txn.snapshot;
-  const predicate = await bindWhere(snapshot, where);
-  const candidates = snapshot.files.filter(filePruner(snapshot, predicate));
+  const predicate = await bindForPruning(snapshot, where);
+  const candidates = predicate === undefined ? snapshot.files : snapshot.files.filter(filePruner(snapshot, predicate));
   const partitionColumns = new Set(snapshot.metadata.partitionColumns);
-  const onPartitionsOnly = boundColumns(predicate).every((column) => column.path.length === 1 && partitionColumns.has(column.path[0]!));
+  const onPartitionsOnly = predicate !== undefined && boundColumns(predicate).every((column) => column.path.length === 1 && partitionColumns.has(column.path[0]!));
   const useDeletionVectors = deletionVectorsEnabled(txn.metadata, txn.protocol);
   const removedFiles: AddFile[] = [];
   const addedFiles: AddFile[] = [];
   let deletedRows = 0;
   let copiedRows = 0;
-  // Opened for the first file that needs rewriting (deletes by partition or by DV need none).
+  // Opened for the first file whose rows are read (deletes by partition need none).
   let workspace: SqlWorkspace | undefined;
   try {
     for (const file of candidates) {
@@ -58,39 +58,29 @@ export async function removeRowsMatching(store: ObjectStore, txn: DeltaTransacti
         }
         continue;
       }
+      workspace ??= await SqlWorkspace.open();
       if (useDeletionVectors) {
-        const result = await deleteWithVector(store, snapshot, predicate, file);
+        const result = await deleteWithVector(store, snapshot, workspace, where, file);
         if (result === undefined) continue;
         removedFiles.push(file);
         deletedRows += result.deleted;
         if (result.replacement !== undefined) addedFiles.push(result.replacement);
         continue;
       }
-      const kept: RecordBatch[] = [];
-      let matched = 0;
-      for await (const batch of snapshot.scan({ files: [file] })) {
-        const values = evaluatePredicate(predicate, batch);
-        let start = -1;
-        for (let row = 0; row <= batch.numRows; row++) {
-          const keep = row < batch.numRows && values[row] !== TRUE;
-          if (row < batch.numRows && !keep) matched++;
-          if (keep && start === -1) start = row;
-          if (!keep && start !== -1) {
-            kept.push(batch.slice(start, row));
-            start = -1;
-          }
-        }
-      }
+      // The file's live rows in DuckDB; the condition decides there, SQL's way: a row goes when
+      // it is TRUE, and stays when FALSE or NULL.
+      await workspace.register(FILE_ROWS, snapshot.scan({ files: [file] }), snapshot.arrowSchema);
+      const matched = Number(await workspace.scalar(`SELECT count(*) FROM ${FILE_ROWS} WHERE (${where}) IS TRUE`));
       if (matched === 0) continue;
       removedFiles.push(file);
       deletedRows += matched;
-      const keptRows = kept.reduce((n, b) => n + b.numRows, 0);
-      if (keptRows > 0) {
-        copiedRows += keptRows;
-        workspace ??= await SqlWorkspace.open();
-        addedFiles.push(...(await writeBatches(store, workspace, kept, { metadata: txn.metadata, protocol: txn.protocol, clock })).files);
-      }
+      const kept = await writeDataFiles(store, workspace, `SELECT * FROM ${FILE_ROWS} WHERE (${where}) IS NOT TRUE`, { metadata: txn.metadata, protocol: txn.protocol, clock });
+      copiedRows += kept.rows;
+      addedFiles.push(...kept.files);
     }
+  } catch (error) {
+    if (error instanceof LakeError && error.code === 'SQL') throw new LakeError('SQL', `delete where ${where}: ${error.message}`, { cause: error });
+    throw error;
   } finally {
     await workspace?.close();
   }
@@ -98,6 +88,23 @@ export async function removeRowsMatching(store: ObjectStore, txn: DeltaTransacti
   txn.removeFiles(removedFiles);
   txn.addFiles(addedFiles);
   return { candidates, removedFiles, addedFiles, deletedRows, copiedRows };
+}
+
+/** The rows of the file being decided, in a workspace. */
+const FILE_ROWS = '__lake_file_rows';
+
+/**
+ * The condition bound for pruning files by partition values and statistics; undefined when the
+ * engine cannot judge it (an expression it does not model, such as `id % 7 = 3`): then every file
+ * is a candidate, and DuckDB decides each row.
+ */
+export async function bindForPruning(snapshot: DeltaSnapshot, where: string): Promise<BoundPredicate | undefined> {
+  try {
+    return await bindWhere(snapshot, where);
+  } catch (error) {
+    if (error instanceof LakeError && error.code === 'UNSUPPORTED_PREDICATE') return undefined;
+    throw error;
+  }
 }
 
 /** `delta.enableDeletionVectors` on a table whose protocol has the deletionVectors feature. */
@@ -114,26 +121,39 @@ export function deletionVectorsEnabled(metadata: Metadata, protocol: Protocol): 
 async function deleteWithVector(
   store: ObjectStore,
   snapshot: DeltaSnapshot,
-  predicate: BoundPredicate,
+  workspace: SqlWorkspace,
+  where: string,
   file: AddFile,
 ): Promise<{ deleted: number; replacement?: AddFile } | undefined> {
   const already = await fileDeletedRows(snapshot, file);
-  const deleted: number[] = [];
-  let row = 0;
-  let live = 0;
-  for await (const batch of snapshot.scan({ files: [{ ...file, deletionVector: null }] })) {
-    const values = evaluatePredicate(predicate, batch);
-    for (let i = 0; i < batch.numRows; i++, row++) {
-      if (already?.has(row) === true) continue;
-      live++;
-      if (values[i] === TRUE) deleted.push(row);
-    }
+  await workspace.register(FILE_ROWS, withRowNumbers(snapshot.scan({ files: [{ ...file, deletionVector: null }] })));
+  const matches: number[] = [];
+  for await (const batch of workspace.query(`SELECT ${ROW} FROM ${FILE_ROWS} WHERE (${where}) IS TRUE ORDER BY ${ROW}`)) {
+    for (const row of batch.getChildAt(0)!.toArray() as BigInt64Array) matches.push(Number(row));
   }
+  const deleted = already === undefined ? matches : matches.filter((row) => !already.has(row));
   if (deleted.length === 0) return undefined;
+  const physical = Number(await workspace.scalar(`SELECT count(*) FROM ${FILE_ROWS}`));
+  const live = physical - (already?.cardinality ?? 0);
   if (deleted.length === live) return { deleted: deleted.length };
   const union = already === undefined ? deleted : mergeSorted([...already.sorted()], deleted);
   const deletionVector = await writeDeletionVector(store, union);
   return { deleted: deleted.length, replacement: { ...file, dataChange: true, deletionVector, ...looseStats(file.stats) } };
+}
+
+const ROW = '__lake_row';
+
+/** The batches with each row's position in the file (0, 1, …) as a last column. */
+async function* withRowNumbers(batches: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch> {
+  let next = 0;
+  for await (const batch of batches) {
+    const positions = BigInt64Array.from({ length: batch.numRows }, (_, i) => BigInt(next + i));
+    next += batch.numRows;
+    const field = new Field(ROW, new Int64(), false);
+    const schema = new Schema([...batch.schema.fields, field]);
+    const children = [...batch.data.children, makeData({ type: new Int64(), length: batch.numRows, data: positions })];
+    yield new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
+  }
 }
 
 function mergeSorted(a: readonly number[], b: readonly number[]): number[] {

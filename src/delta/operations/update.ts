@@ -7,9 +7,6 @@
  * its type) ELSE column END`, so the expressions are DuckDB SQL (functions, arithmetic, CASE …)
  * and the table's types are kept. Rows that move to another partition land in its directory.
  */
-import { bindPredicate } from '../../engine/predicate-bind.js';
-import { evaluatePredicate, TRUE } from '../../engine/predicate-eval.js';
-import { parsePredicate } from '../../engine/predicate.js';
 import { duckdbType } from '../../engine/duckdb-types.js';
 import { sqlIdentifier } from '../../engine/duckdb-session.js';
 import { SqlWorkspace, type SqlWorkspaceOptions } from '../../engine/sql-workspace.js';
@@ -20,6 +17,7 @@ import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
 import { writeDataFiles } from '../write-files.js';
 import { stringMetrics } from './metrics.js';
+import { bindForPruning } from './remove-rows.js';
 
 export interface UpdateOptions extends TransactionOptions, SqlWorkspaceOptions {
   /** column → SQL expression (DuckDB's dialect) over the row's columns. */
@@ -57,7 +55,7 @@ export async function updateRows(table: DeltaTable, options: UpdateOptions): Pro
     }
   }
   const arrowSchema = snapshot.arrowSchema;
-  const predicate = options.where === undefined ? undefined : bindPredicate(await parsePredicate(options.where), arrowSchema);
+  const predicate = options.where === undefined ? undefined : await bindForPruning(snapshot, options.where);
   const candidates = predicate === undefined ? snapshot.files : snapshot.files.filter(filePruner(snapshot, predicate));
   const txn = new DeltaTransaction(snapshot, options);
   const condition = options.where === undefined ? 'TRUE' : `(${options.where})`;
@@ -75,17 +73,12 @@ export async function updateRows(table: DeltaTable, options: UpdateOptions): Pro
   const workspace = await SqlWorkspace.open(options);
   try {
     for (const file of candidates) {
-      const batches = [];
-      let matched = 0;
-      let rows = 0;
-      for await (const batch of snapshot.scan({ files: [file] })) {
-        batches.push(batch);
-        rows += batch.numRows;
-        if (predicate === undefined) matched += batch.numRows;
-        else for (const value of evaluatePredicate(predicate, batch)) if (value === TRUE) matched++;
-      }
+      await workspace.register('target', snapshot.scan({ files: [file] }), arrowSchema);
+      // DuckDB decides the rows, as the rewrite below does: NULL is not TRUE.
+      const counts = String(await workspace.scalar(`SELECT count(*) FILTER (WHERE ${condition} IS TRUE) || ',' || count(*) FROM target`)).split(',').map(Number);
+      const matched = counts[0]!;
+      const rows = counts[1]!;
       if (matched === 0) continue;
-      await workspace.register('target', batches, arrowSchema);
       const rewritten = await writeDataFiles(table.store, workspace, `SELECT ${select} FROM target`, {
         metadata: snapshot.metadata,
         protocol: snapshot.protocol,
