@@ -5,23 +5,10 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { findConformanceDir } from '../conformance/delta-cases.js';
+import { runLake } from '../support/cli.js';
 
-class Output {
-  text = '';
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
-async function lake(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Output();
-  const stderr = new Output();
-  const code = await main(argv, { stdout, stderr, env: {}, cwd: process.cwd() });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const lake = (...argv: string[]) => runLake(argv, { cwd: process.cwd() });
 
 const found = await findConformanceDir();
 if (!found.found && process.env.CI === 'true') throw new Error(`conformance data not found (looked in ${found.looked.join(', ')})`);

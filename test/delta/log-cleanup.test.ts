@@ -13,21 +13,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cleanUpExpiredLogs } from '../../src/delta/log-cleanup.js';
 import { DeltaTable } from '../../src/delta/table.js';
 import { batchRowsAsJson } from '../../src/engine/json-values.js';
-import { main } from '../../src/cli/main.js';
+import { runLake } from '../support/cli.js';
 
 const DAY = 86_400_000;
 const BASE = Date.UTC(2026, 0, 1);
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-
-class Output {
-  text = '';
-  isTTY = false;
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
 
 async function ids(table: DeltaTable, version?: number): Promise<number[]> {
   const out: number[] = [];
@@ -114,12 +105,7 @@ describe('log cleanup', () => {
 
   it('lake expire: dry run lists, then deletes', async () => {
     const { dir } = await dailyTable(7);
-    const run = async (argv: string[]) => {
-      const stdout = new Output();
-      const stderr = new Output();
-      const code = await main(argv, { stdout, stderr, env: {}, cwd: tmpdir() });
-      return { code, stdout: stdout.text, stderr: stderr.text };
-    };
+    const run = (argv: string[]) => runLake(argv);
     // The real clock is far past these 2026-01 commits, so everything before checkpoint 5 may go.
     const dry = await run(['expire', dir, '--dry-run']);
     expect(dry.code).toBe(0);

@@ -17,7 +17,7 @@ import { DeltaTable } from '../../src/delta/table.js';
 import { batchRowsAsJson, type JsonValue } from '../../src/engine/json-values.js';
 import { SqlWorkspace } from '../../src/engine/sql-workspace.js';
 import { readParquetSchema } from '../../src/engine/parquet.js';
-import { main } from '../../src/cli/main.js';
+import { runLake } from '../support/cli.js';
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -28,21 +28,7 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-class Output {
-  text = '';
-  isTTY = false;
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
-async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Output();
-  const stderr = new Output();
-  const code = await main(argv, { stdout, stderr, env: {}, cwd: tmpdir() });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const runCli = (argv: string[]) => runLake(argv);
 
 async function rowsOf(table: DeltaTable, version?: number): Promise<Record<string, JsonValue>[]> {
   const rows: Record<string, JsonValue>[] = [];

@@ -11,20 +11,11 @@ import { restore } from '../../src/delta/operations/restore.js';
 import { vacuum } from '../../src/delta/operations/vacuum.js';
 import { DeltaTable } from '../../src/delta/table.js';
 import { batchRowsAsJson, type JsonValue } from '../../src/engine/json-values.js';
-import { main } from '../../src/cli/main.js';
+import { runLake } from '../support/cli.js';
 
 const DAY = 86_400_000;
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-
-class Output {
-  text = '';
-  isTTY = false;
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
 
 async function rowsOf(table: DeltaTable, version?: number): Promise<Record<string, JsonValue>[]> {
   const rows: Record<string, JsonValue>[] = [];
@@ -104,12 +95,7 @@ describe('restore', () => {
     const { table, dir } = await newTable();
     await table.write(rows(range(0, 10), 'a'));
     await table.delete('id >= 3');
-    const run = async (argv: string[]) => {
-      const stdout = new Output();
-      const stderr = new Output();
-      const code = await main(argv, { stdout, stderr, env: {}, cwd: tmpdir() });
-      return { code, stdout: stdout.text, stderr: stderr.text };
-    };
+    const run = (argv: string[]) => runLake(argv);
     const ok = await run(['restore', dir, '--to-version', '1']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^version 3 restores version 1: 1 files .* re-added, 1 .* removed; 1 files now\n$/);

@@ -12,9 +12,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { vacuum } from '../../src/delta/operations/vacuum.js';
 import { DeltaTable } from '../../src/delta/table.js';
 import { batchRowsAsJson, type JsonValue } from '../../src/engine/json-values.js';
-import { main } from '../../src/cli/main.js';
 import { commitKey } from '../../src/delta/log-files.js';
 import { DeltaTransaction } from '../../src/delta/transaction.js';
+import { runLake } from '../support/cli.js';
 
 const DAY = 86_400_000;
 const dirs: string[] = [];
@@ -26,21 +26,7 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-class Output {
-  text = '';
-  isTTY = false;
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
-async function runCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Output();
-  const stderr = new Output();
-  const code = await main(argv, { stdout, stderr, env: {}, cwd: tmpdir() });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const runCli = (argv: string[]) => runLake(argv);
 
 async function rowsOf(table: DeltaTable, version?: number): Promise<Record<string, JsonValue>[]> {
   const rows: Record<string, JsonValue>[] = [];

@@ -8,9 +8,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { loadTableFromCatalog } from '../../src/iceberg/rest-catalog.js';
 import { findConformanceDir } from '../conformance/delta-cases.js';
+import { runLake } from '../support/cli.js';
 
 const found = await findConformanceDir();
 if (!found.found && process.env.CI === 'true') throw new Error(`conformance data not found (looked in ${found.looked.join(', ')})`);
@@ -37,20 +37,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-class Output {
-  text = '';
-  write(chunk: string): boolean {
-    this.text += chunk;
-    return true;
-  }
-}
-
-async function lake(env: Record<string, string>, ...argv: string[]) {
-  const stdout = new Output();
-  const stderr = new Output();
-  const code = await main(argv, { stdout, stderr, env, cwd: process.cwd() });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const lake = (env: Record<string, string>, ...argv: string[]) => runLake(argv, { env, cwd: process.cwd() });
 
 describe('REST catalog', () => {
   it('loads the metadata location, with the prefix from /v1/config and the token', async () => {
