@@ -11,8 +11,7 @@
  * - Partition values come from the log (the files do not hold them); deletion vectors are applied
  *   by anti-joining the deleted (file, row) pairs.
  *
- * Tables in column mapping mode id (columns matched by field id) are not read this way:
- * `registerDataFiles` returns false and the caller reads them through the scan.
+ * - Column mapping mode id: top-level columns are matched by Parquet field id.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,7 +22,8 @@ import type { SqlWorkspace } from '../engine/sql-workspace.js';
 import type { AddFile } from './actions.js';
 import { resolveDataPath } from './data-paths.js';
 import { fileDeletedRows, locateFile } from './scan.js';
-import { columnMappingMode, physicalSchema, toArrowType } from './schema.js';
+import { COLUMN_MAPPING_ID_KEY, columnMappingMode, fieldId, physicalSchema, toArrowType, type StructField } from './schema.js';
+import { LakeError } from '../errors.js';
 import type { DeltaSnapshot } from './snapshot.js';
 import { renameColumns } from './sql-columns.js';
 
@@ -31,10 +31,9 @@ export const FILE_COLUMN = '__lake_file';
 export const ROW_COLUMN = '__lake_row';
 const STAGING_CONCURRENCY = 8;
 
-/** Creates the view `name`; false (nothing created) when this table's files cannot be read this way. */
-export async function registerDataFiles(workspace: SqlWorkspace, snapshot: DeltaSnapshot, files: readonly AddFile[], name: string): Promise<boolean> {
+/** Creates the view `name` of these files' live rows. */
+export async function registerDataFiles(workspace: SqlWorkspace, snapshot: DeltaSnapshot, files: readonly AddFile[], name: string): Promise<void> {
   const mode = columnMappingMode(snapshot.metadata, snapshot.protocol);
-  if (mode === 'id') return false;
   const schema = snapshot.schema;
   const physical = physicalSchema(schema, mode);
   const partitionColumns = snapshot.metadata.partitionColumns;
@@ -42,11 +41,14 @@ export async function registerDataFiles(workspace: SqlWorkspace, snapshot: Delta
   const tag = `SELECT ${[...columns.map((c) => `CAST(NULL AS ${duckdbType(toArrowType(c.logical.type))}) AS ${sqlIdentifier(c.logical.name)}`), `CAST(NULL AS INTEGER) AS ${FILE_COLUMN}`, `CAST(NULL AS BIGINT) AS ${ROW_COLUMN}`].join(', ')} WHERE FALSE`;
   if (files.length === 0) {
     await workspace.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdentifier(name)} AS ${tag}`);
-    return true;
+    return;
   }
 
   const paths = await localPaths(workspace, snapshot, files);
-  const source = `read_parquet([${paths.map(sqlString).join(', ')}], filename = true, file_row_number = true, union_by_name = true)`;
+  // Mode id: top-level columns are found by Parquet field id (the name a file gives them does not
+  // count), each under its physical name; nested fields by their physical names.
+  const byId = mode === 'id' ? fieldIdSchema(columns.filter((c) => !partitionColumns.includes(c.logical.name))) : undefined;
+  const source = `read_parquet([${paths.map(sqlString).join(', ')}], filename = true, file_row_number = true, ${byId === undefined ? 'union_by_name = true' : `schema = ${byId}`})`;
   const present = new Set(await workspace.columnNames(`SELECT * FROM ${source}`));
 
   const select = columns.map(({ logical, physical: p }) => {
@@ -71,7 +73,16 @@ export async function registerDataFiles(workspace: SqlWorkspace, snapshot: Delta
     `CREATE OR REPLACE TEMP VIEW ${sqlIdentifier(name)} AS SELECT ${select.join(', ')}, CAST(f.idx AS INTEGER) AS ${FILE_COLUMN}, d.file_row_number AS ${ROW_COLUMN} ` +
       `FROM ${source} AS d JOIN ${fileTable} ON d.filename = f.path${antiJoin}`,
   );
-  return true;
+}
+
+/** DuckDB's `read_parquet(schema = …)`: field id → the physical name and type to read it as. */
+function fieldIdSchema(columns: readonly { logical: StructField; physical: StructField }[]): string {
+  const entries = columns.map(({ logical, physical }) => {
+    const id = fieldId(logical);
+    if (id === undefined) throw new LakeError('CORRUPT_LOG', `column ${logical.name} has no ${COLUMN_MAPPING_ID_KEY} though the table maps columns by id`);
+    return `${id}: {name: ${sqlString(physical.name)}, type: ${sqlString(duckdbType(toArrowType(physical.type)))}, default_value: NULL::VARCHAR}`;
+  });
+  return `MAP {${entries.join(', ')}}`;
 }
 
 /** A path DuckDB can open for each file: local files as they are, S3 objects copied to scratch. */

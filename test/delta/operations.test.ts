@@ -166,8 +166,9 @@ describe('Delta write operations', () => {
     expect((await table.snapshot()).files.map((f) => f.partitionValues.day).sort()).toEqual(['2024-01-01', '2024-03-01']);
   });
 
-  it('merges: update, delete and insert clauses in order, not-matched-by-source, metrics', async () => {
-    const table = await newTable();
+  for (const mode of ['none', 'id']) {
+  it(`merges: update, delete and insert clauses in order, not-matched-by-source, metrics (column mapping ${mode})`, async () => {
+    const table = await newTable(mode === 'id' ? ['day'] : [], mode === 'none' ? {} : { 'delta.columnMapping.mode': mode });
     await table.write(
       await data([
         { id: 1, name: 'a', day: '2024-01-01', cents: 100 },
@@ -200,6 +201,7 @@ describe('Delta write operations', () => {
     });
     expect((await lastCommit(table)).operation).toBe('MERGE');
   });
+  }
 
   it('merge prunes the target by the source key range and leaves other files untouched', async () => {
     const table = await newTable(['day']);

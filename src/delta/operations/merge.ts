@@ -16,7 +16,7 @@
  * 4. Files with a modified row are removed and their remaining rows written again with the
  *    updates and inserts; untouched candidates stay. One transaction commits it all.
  */
-import { Field, Int32, Int64, makeData, RecordBatch, Schema, Struct, type Table } from 'apache-arrow';
+import { Field, RecordBatch, Schema, type Table } from 'apache-arrow';
 import { parseSchema, toArrowSchema } from '../schema.js';
 import { sqlIdentifier, sqlString } from '../../engine/duckdb-session.js';
 import { duckdbType } from '../../engine/duckdb-types.js';
@@ -166,10 +166,8 @@ async function executeMerge(table: DeltaTable, source: WriteInput, options: Merg
     const candidates = where === undefined ? snapshot.files : await filesMatching(snapshot, where);
 
     // 2. Join and decide per joined row.
-    // DuckDB reads the candidates directly where it can (file-relation.ts); else they come through the scan.
-    if (!(await registerDataFiles(workspace, snapshot, candidates, '__lake_target_rows'))) {
-      await workspace.register('__lake_target_rows', taggedTargetRows(snapshot, candidates), targetSchema(snapshot));
-    }
+    // DuckDB reads the candidates where they lie (file-relation.ts).
+    await registerDataFiles(workspace, snapshot, candidates, '__lake_target_rows');
     // Kept: the rows a clause decides and every matched row; not the (many) target rows no source
     // row matches and no clause touches: those are copied from the files if their file is rewritten.
     await workspace.run(
@@ -394,26 +392,4 @@ async function* sourceBatches(source: Exclude<WriteInput, InputFiles>): AsyncIte
   else yield* source as AsyncIterable<RecordBatch> | Iterable<RecordBatch>;
 }
 
-function targetSchema(snapshot: DeltaSnapshot): Schema {
-  return new Schema([...snapshot.arrowSchema.fields, new Field(FILE, new Int32(), false), new Field(ROW, new Int64(), false)]);
-}
 
-/** The candidates' rows with the file's index among the candidates and the row's number in it. */
-async function* taggedTargetRows(snapshot: DeltaSnapshot, candidates: readonly AddFile[]): AsyncIterable<RecordBatch> {
-  const schema = targetSchema(snapshot);
-  for (const [index, file] of candidates.entries()) {
-    let row = 0n;
-    for await (const batch of snapshot.scan({ files: [file] })) {
-      const n = batch.numRows;
-      const rows = new BigInt64Array(n);
-      for (let i = 0; i < n; i++) rows[i] = row + BigInt(i);
-      row += BigInt(n);
-      const children = [
-        ...batch.data.children,
-        makeData({ type: new Int32(), length: n, data: new Int32Array(n).fill(index) }),
-        makeData({ type: new Int64(), length: n, data: rows }),
-      ];
-      yield new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
-    }
-  }
-}

@@ -206,9 +206,7 @@ export async function executeBin(table: DeltaTable, plan: OptimizePlan, index: n
   const snapshot = await table.snapshot({ version: plan.version, stats: plan.zorderBy.length > 0 });
   const workspace = await SqlWorkspace.open(options);
   try {
-    if (!(await registerDataFiles(workspace, snapshot, bin.files, '__lake_bin'))) {
-      await workspace.register('__lake_bin', snapshot.scan({ files: bin.files }), snapshot.arrowSchema);
-    }
+    await registerDataFiles(workspace, snapshot, bin.files, '__lake_bin');
     const columns = snapshot.schema.fields.map((f) => sqlIdentifier(f.name)).join(', ');
     let query = `SELECT ${columns} FROM __lake_bin`;
     if (plan.zorderBy.length > 0) {
