@@ -1,15 +1,18 @@
 /**
- * Removing the rows that match a SQL condition from a snapshot's files, copy-on-write: the part
- * shared by DELETE and by overwrite with `replaceWhere`.
+ * Removing the rows that match a SQL condition from a snapshot's files: the part shared by DELETE
+ * and by overwrite with `replaceWhere`.
  *
- * - Files that pruning (partition values, statistics) proves hold no matching row are untouched.
+ * - Files that pruning (partition values, statistics) proves hold no matching row are untouched;
+ *   a condition the engine cannot judge (`id % 7 = 3`) makes every file a candidate.
  * - A condition on partition columns alone is decided per file exactly: the file goes whole, or
  *   stays whole, without reading it.
- * - Other candidate files are read (deletion vectors applied); a file with no matching row stays;
- *   one whose every row matches is removed; otherwise it is removed and its other rows (those for
- *   which the condition is false or null, as SQL's DELETE keeps them) are written to new files.
+ * - Other candidates are read in place by DuckDB (file-relation.ts; deletion vectors applied),
+ *   which decides each row: a file with no matching row stays; one whose every live row matches
+ *   is removed; otherwise it is removed and its other rows (those for which the condition is
+ *   false or null, as SQL's DELETE keeps them) are written to new files — or, on a table with
+ *   deletion vectors enabled, it is re-added with a vector that also deletes the matching rows.
  */
-import { Field, Int64, makeData, RecordBatch, Schema, Struct } from 'apache-arrow';
+import { Field, makeData, RecordBatch, Schema, Struct } from 'apache-arrow';
 import { boundColumns, type BoundPredicate } from '../../engine/predicate-bind.js';
 import { evaluatePredicate, TRUE } from '../../engine/predicate-eval.js';
 import { LakeError } from '../../errors.js';
@@ -24,6 +27,8 @@ import { columnMappingMode, isPrimitiveType, physicalName, toArrowType } from '.
 import type { DeltaSnapshot } from '../snapshot.js';
 import type { DeltaTransaction } from '../transaction.js';
 import { writeDataFiles } from '../write-files.js';
+import { FILE_COLUMN, registerDataFiles, ROW_COLUMN } from '../file-relation.js';
+import { sqlIdentifier } from '../../engine/duckdb-session.js';
 import { SqlWorkspace } from '../../engine/sql-workspace.js';
 
 export interface RemovedRows {
@@ -42,47 +47,52 @@ export async function removeRowsMatching(store: ObjectStore, txn: DeltaTransacti
   const candidates = predicate === undefined ? snapshot.files : snapshot.files.filter(filePruner(snapshot, predicate));
   const partitionColumns = new Set(snapshot.metadata.partitionColumns);
   const onPartitionsOnly = predicate !== undefined && boundColumns(predicate).every((column) => column.path.length === 1 && partitionColumns.has(column.path[0]!));
-  const useDeletionVectors = deletionVectorsEnabled(txn.metadata, txn.protocol);
   const removedFiles: AddFile[] = [];
   const addedFiles: AddFile[] = [];
   let deletedRows = 0;
   let copiedRows = 0;
-  // Opened for the first file whose rows are read (deletes by partition need none).
-  let workspace: SqlWorkspace | undefined;
-  try {
+  if (onPartitionsOnly) {
     for (const file of candidates) {
-      if (onPartitionsOnly) {
-        if (partitionMatches(snapshot, predicate, file)) {
-          removedFiles.push(file);
-          deletedRows += liveRows(file) ?? 0;
-        }
-        continue;
-      }
-      workspace ??= await SqlWorkspace.open();
-      if (useDeletionVectors) {
-        const result = await deleteWithVector(store, snapshot, workspace, where, file);
-        if (result === undefined) continue;
-        removedFiles.push(file);
-        deletedRows += result.deleted;
-        if (result.replacement !== undefined) addedFiles.push(result.replacement);
-        continue;
-      }
-      // The file's live rows in DuckDB; the condition decides there, SQL's way: a row goes when
-      // it is TRUE, and stays when FALSE or NULL.
-      await workspace.register(FILE_ROWS, snapshot.scan({ files: [file] }), snapshot.arrowSchema);
-      const matched = Number(await workspace.scalar(`SELECT count(*) FROM ${FILE_ROWS} WHERE (${where}) IS TRUE`));
-      if (matched === 0) continue;
+      if (!partitionMatches(snapshot, predicate, file)) continue;
       removedFiles.push(file);
-      deletedRows += matched;
-      const kept = await writeDataFiles(store, workspace, `SELECT * FROM ${FILE_ROWS} WHERE (${where}) IS NOT TRUE`, { metadata: txn.metadata, protocol: txn.protocol, clock });
-      copiedRows += kept.rows;
-      addedFiles.push(...kept.files);
+      deletedRows += liveRows(file) ?? 0;
     }
-  } catch (error) {
-    if (error instanceof LakeError && error.code === 'SQL') throw new LakeError('SQL', `delete where ${where}: ${error.message}`, { cause: error });
-    throw error;
-  } finally {
-    await workspace?.close();
+  } else if (candidates.length > 0) {
+    // The candidates' live rows, read in place; the condition decides in DuckDB, SQL's way: a row
+    // goes when it is TRUE, and stays when FALSE or NULL.
+    const workspace = await SqlWorkspace.open();
+    try {
+      await registerDataFiles(workspace, snapshot, candidates, TARGET);
+      const matches = await matchesPerFile(workspace, where);
+      if (deletionVectorsEnabled(txn.metadata, txn.protocol)) {
+        const rows = await matchedRows(workspace, where, [...matches.keys()].filter((i) => matches.get(i)!.matched < matches.get(i)!.live));
+        for (const [index, { matched, live }] of matches) {
+          const file = candidates[index]!;
+          removedFiles.push(file);
+          deletedRows += matched;
+          if (matched < live) addedFiles.push(await withVector(store, snapshot, file, rows.get(index)!));
+        }
+      } else if (matches.size > 0) {
+        const rewritten = [...matches.keys()];
+        for (const index of rewritten) {
+          removedFiles.push(candidates[index]!);
+          deletedRows += matches.get(index)!.matched;
+        }
+        const columns = snapshot.schema.fields.map((f) => sqlIdentifier(f.name)).join(', ');
+        const kept = await writeDataFiles(store, workspace, `SELECT ${columns} FROM ${TARGET} WHERE ${FILE_COLUMN} IN (${rewritten.join(', ')}) AND (${where}) IS NOT TRUE`, {
+          metadata: txn.metadata,
+          protocol: txn.protocol,
+          clock,
+        });
+        copiedRows += kept.rows;
+        addedFiles.push(...kept.files);
+      }
+    } catch (error) {
+      if (error instanceof LakeError && error.code === 'SQL') throw new LakeError('SQL', `delete where ${where}: ${error.message}`, { cause: error });
+      throw error;
+    } finally {
+      await workspace.close();
+    }
   }
   txn.read(candidates, where);
   txn.removeFiles(removedFiles);
@@ -90,8 +100,31 @@ export async function removeRowsMatching(store: ObjectStore, txn: DeltaTransacti
   return { candidates, removedFiles, addedFiles, deletedRows, copiedRows };
 }
 
-/** The rows of the file being decided, in a workspace. */
-const FILE_ROWS = '__lake_file_rows';
+/** The candidates' rows, as registerDataFiles makes them. */
+const TARGET = '__lake_target';
+
+/** Per file index (FILE_COLUMN of `relation`) with a matching row: rows matched, and live rows in all. */
+export async function matchesPerFile(workspace: SqlWorkspace, where: string, relation = TARGET): Promise<Map<number, { matched: number; live: number }>> {
+  const out = new Map<number, { matched: number; live: number }>();
+  const sql = `SELECT ${FILE_COLUMN} AS f, count(*) FILTER (WHERE (${where}) IS TRUE) AS matched, count(*) AS live FROM ${relation} GROUP BY 1 HAVING matched > 0`;
+  for await (const batch of workspace.query(sql)) {
+    const [f, matched, live] = [0, 1, 2].map((i) => batch.getChildAt(i)!);
+    for (let i = 0; i < batch.numRows; i++) out.set(Number(f!.get(i)), { matched: Number(matched!.get(i)), live: Number(live!.get(i)) });
+  }
+  return out;
+}
+
+/** The physical positions of matching rows in these candidates, ascending per file. */
+async function matchedRows(workspace: SqlWorkspace, where: string, files: readonly number[]): Promise<Map<number, number[]>> {
+  const out = new Map<number, number[]>(files.map((f) => [f, []]));
+  if (files.length === 0) return out;
+  const sql = `SELECT ${FILE_COLUMN}, ${ROW_COLUMN} FROM ${TARGET} WHERE ${FILE_COLUMN} IN (${files.join(', ')}) AND (${where}) IS TRUE ORDER BY 1, 2`;
+  for await (const batch of workspace.query(sql)) {
+    const [f, row] = [batch.getChildAt(0)!, batch.getChildAt(1)!];
+    for (let i = 0; i < batch.numRows; i++) out.get(Number(f.get(i)))!.push(Number(row.get(i)));
+  }
+  return out;
+}
 
 /**
  * The condition bound for pruning files by partition values and statistics; undefined when the
@@ -113,47 +146,14 @@ export function deletionVectorsEnabled(metadata: Metadata, protocol: Protocol): 
 }
 
 /**
- * Deletes a file's matching rows by a deletion vector: the file's physical rows are read without
- * its current vector, rows it already deletes are skipped, and the union is written as a new
- * vector. Undefined when no live row matches; no replacement when every live row does (the file
- * is removed). The replacement keeps the file's statistics, marked as no longer tight.
+ * The file again with a deletion vector that also deletes `rows` (physical positions of live rows);
+ * it keeps the file's statistics, marked as no longer tight.
  */
-async function deleteWithVector(
-  store: ObjectStore,
-  snapshot: DeltaSnapshot,
-  workspace: SqlWorkspace,
-  where: string,
-  file: AddFile,
-): Promise<{ deleted: number; replacement?: AddFile } | undefined> {
+async function withVector(store: ObjectStore, snapshot: DeltaSnapshot, file: AddFile, rows: readonly number[]): Promise<AddFile> {
   const already = await fileDeletedRows(snapshot, file);
-  await workspace.register(FILE_ROWS, withRowNumbers(snapshot.scan({ files: [{ ...file, deletionVector: null }] })));
-  const matches: number[] = [];
-  for await (const batch of workspace.query(`SELECT ${ROW} FROM ${FILE_ROWS} WHERE (${where}) IS TRUE ORDER BY ${ROW}`)) {
-    for (const row of batch.getChildAt(0)!.toArray() as BigInt64Array) matches.push(Number(row));
-  }
-  const deleted = already === undefined ? matches : matches.filter((row) => !already.has(row));
-  if (deleted.length === 0) return undefined;
-  const physical = Number(await workspace.scalar(`SELECT count(*) FROM ${FILE_ROWS}`));
-  const live = physical - (already?.cardinality ?? 0);
-  if (deleted.length === live) return { deleted: deleted.length };
-  const union = already === undefined ? deleted : mergeSorted([...already.sorted()], deleted);
+  const union = already === undefined ? [...rows] : mergeSorted([...already.sorted()], rows);
   const deletionVector = await writeDeletionVector(store, union);
-  return { deleted: deleted.length, replacement: { ...file, dataChange: true, deletionVector, ...looseStats(file.stats) } };
-}
-
-const ROW = '__lake_row';
-
-/** The batches with each row's position in the file (0, 1, …) as a last column. */
-async function* withRowNumbers(batches: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch> {
-  let next = 0;
-  for await (const batch of batches) {
-    const positions = BigInt64Array.from({ length: batch.numRows }, (_, i) => BigInt(next + i));
-    next += batch.numRows;
-    const field = new Field(ROW, new Int64(), false);
-    const schema = new Schema([...batch.schema.fields, field]);
-    const children = [...batch.data.children, makeData({ type: new Int64(), length: batch.numRows, data: positions })];
-    yield new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
-  }
+  return { ...file, dataChange: true, deletionVector, ...looseStats(file.stats) };
 }
 
 function mergeSorted(a: readonly number[], b: readonly number[]): number[] {

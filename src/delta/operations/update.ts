@@ -17,7 +17,8 @@ import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
 import { writeDataFiles } from '../write-files.js';
 import { stringMetrics } from './metrics.js';
-import { bindForPruning } from './remove-rows.js';
+import { bindForPruning, matchesPerFile } from './remove-rows.js';
+import { FILE_COLUMN, registerDataFiles } from '../file-relation.js';
 
 export interface UpdateOptions extends TransactionOptions, SqlWorkspaceOptions {
   /** column → SQL expression (DuckDB's dialect) over the row's columns. */
@@ -72,22 +73,24 @@ export async function updateRows(table: DeltaTable, options: UpdateOptions): Pro
   let copiedRows = 0;
   const workspace = await SqlWorkspace.open(options);
   try {
-    for (const file of candidates) {
-      await workspace.register('target', snapshot.scan({ files: [file] }), arrowSchema);
-      // DuckDB decides the rows, as the rewrite below does: NULL is not TRUE.
-      const counts = String(await workspace.scalar(`SELECT count(*) FILTER (WHERE ${condition} IS TRUE) || ',' || count(*) FROM target`)).split(',').map(Number);
-      const matched = counts[0]!;
-      const rows = counts[1]!;
-      if (matched === 0) continue;
-      const rewritten = await writeDataFiles(table.store, workspace, `SELECT ${select} FROM target`, {
-        metadata: snapshot.metadata,
-        protocol: snapshot.protocol,
-        clock,
-      });
-      removed.push(file);
-      added.push(...rewritten.files);
-      updatedRows += matched;
-      copiedRows += rows - matched;
+    if (candidates.length > 0) {
+      // The candidates' live rows, read in place; DuckDB decides the rows, as the rewrite does
+      // (NULL is not TRUE), and the files with a match are rewritten together.
+      await registerDataFiles(workspace, snapshot, candidates, 'target');
+      const matches = await matchesPerFile(workspace, condition, 'target');
+      if (matches.size > 0) {
+        for (const [index, { matched, live }] of matches) {
+          removed.push(candidates[index]!);
+          updatedRows += matched;
+          copiedRows += live - matched;
+        }
+        const rewritten = await writeDataFiles(table.store, workspace, `SELECT ${select} FROM target WHERE ${FILE_COLUMN} IN (${[...matches.keys()].join(', ')})`, {
+          metadata: snapshot.metadata,
+          protocol: snapshot.protocol,
+          clock,
+        });
+        added.push(...rewritten.files);
+      }
     }
   } catch (error) {
     if (error instanceof LakeError && error.code === 'SQL') {
