@@ -34,6 +34,7 @@ import {
 } from 'apache-arrow';
 import { LakeError } from '../errors.js';
 import type { Metadata, Protocol } from './actions.js';
+import { JsonNumber, parseExactJson, type ExactJson } from '../engine/predicate-json.js';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -403,122 +404,25 @@ export function typeToString(type: DeltaType): string {
 /**
  * JSON.parse, except that integers outside ±(2^53 - 1) become bigints instead of being rounded
  * (Spark writes identity column bounds as 64-bit JSON numbers). Duplicate keys: the last wins.
+ * The text is read by the engine's exact parser; only numbers are converted here.
  */
 export function parseJson(text: string): JsonValue {
-  let pos = 0;
-  const fail = (what: string): never => {
-    throw new SyntaxError(`${what} at position ${pos}`);
-  };
-  const ws = (): void => {
-    while (pos < text.length) {
-      const c = text.charCodeAt(pos);
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
-      else break;
-    }
-  };
-  const value = (depth: number): JsonValue => {
-    if (depth > 1000) fail('nesting too deep');
-    ws();
-    const c = text[pos];
-    if (c === '{') {
-      pos++;
-      const out: Record<string, JsonValue> = {};
-      ws();
-      if (text[pos] === '}') {
-        pos++;
-        return out;
-      }
-      for (;;) {
-        ws();
-        if (text[pos] !== '"') fail('expected a string key');
-        const key = string();
-        ws();
-        if (text[pos] !== ':') fail("expected ':'");
-        pos++;
-        const item = value(depth + 1);
-        Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
-        ws();
-        if (text[pos] === ',') {
-          pos++;
-          continue;
-        }
-        if (text[pos] === '}') {
-          pos++;
-          return out;
-        }
-        fail("expected ',' or '}'");
-      }
-    }
-    if (c === '[') {
-      pos++;
-      const out: JsonValue[] = [];
-      ws();
-      if (text[pos] === ']') {
-        pos++;
-        return out;
-      }
-      for (;;) {
-        out.push(value(depth + 1));
-        ws();
-        if (text[pos] === ',') {
-          pos++;
-          continue;
-        }
-        if (text[pos] === ']') {
-          pos++;
-          return out;
-        }
-        fail("expected ',' or ']'");
-      }
-    }
-    if (c === '"') return string();
-    if (text.startsWith('true', pos)) {
-      pos += 4;
-      return true;
-    }
-    if (text.startsWith('false', pos)) {
-      pos += 5;
-      return false;
-    }
-    if (text.startsWith('null', pos)) {
-      pos += 4;
-      return null;
-    }
-    return number();
-  };
-  const string = (): string => {
-    // Reuse JSON.parse for the escapes: find the closing quote, then parse that slice.
-    const start = pos;
-    pos++;
-    for (;;) {
-      if (pos >= text.length) fail('unterminated string');
-      const c = text.charCodeAt(pos);
-      if (c === 0x22) break;
-      if (c === 0x5c) pos += 2;
-      else pos++;
-    }
-    pos++;
-    try {
-      return JSON.parse(text.slice(start, pos)) as string;
-    } catch {
-      pos = start;
-      return fail('invalid string');
-    }
-  };
-  const number = (): number | bigint => {
-    const match = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
-    match.lastIndex = pos;
-    const found = match.exec(text);
-    if (found === null) return fail('unexpected character');
-    pos += found[0].length;
-    const n = Number(found[0]);
-    if (found[1] === undefined && found[2] === undefined && !Number.isSafeInteger(n)) return BigInt(found[0]);
-    return n;
-  };
-  const result = value(0);
-  ws();
-  if (pos !== text.length) fail('unexpected text after the JSON value');
-  return result;
+  return fromExact(parseExactJson(text));
+}
+
+function fromExact(value: ExactJson): JsonValue {
+  if (value instanceof JsonNumber) {
+    const n = Number(value.text);
+    return value.isInteger && !Number.isSafeInteger(n) ? BigInt(value.text) : n;
+  }
+  if (Array.isArray(value)) return value.map(fromExact);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, JsonValue> = {};
+    // defineProperty: a key named __proto__ is an ordinary key here.
+    for (const [key, item] of Object.entries(value)) Object.defineProperty(out, key, { value: fromExact(item), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return value as JsonValue;
 }
 
 /** JSON.stringify for JsonValue, writing bigints as exact JSON numbers. */
