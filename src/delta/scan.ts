@@ -16,7 +16,6 @@ import {
   Struct,
   Type,
   type Data,
-  type DataType,
 } from 'apache-arrow';
 import { LakeError } from '../errors.js';
 import { castData, readParquet } from '../engine/parquet.js';

@@ -14,6 +14,7 @@ import { mayMatch, type ColumnStats, type FileStats } from '../engine/predicate-
 import type { ManifestEntry, ManifestFile } from './manifests.js';
 import type { IcebergType, PartitionField, PartitionSpec, Schema } from './metadata.js';
 import { bucketOf, decimalBytes, longBytes, timeRange, transformParameter } from './transforms.js';
+import { twosComplement } from './values.js';
 
 /** Binds `where` to the read schema (as DuckDB types it: `arrow`). */
 export async function bindIcebergWhere(where: string, arrow: ArrowSchema): Promise<BoundPredicate> {
@@ -211,13 +212,7 @@ function fileStats(schema: Schema, entry: ManifestEntry): FileStats {
 export function decodeBound(bytes: Uint8Array, type: IcebergType): ScalarValue | undefined {
   if (typeof type !== 'string') return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const decimal = /^decimal\(\s*\d+\s*,\s*\d+\s*\)$/.test(type);
-  if (decimal) {
-    let n = 0n;
-    for (const b of bytes) n = (n << 8n) | BigInt(b);
-    if (bytes.length > 0 && (bytes[0]! & 0x80) !== 0) n -= 1n << BigInt(bytes.length * 8);
-    return n;
-  }
+  if (/^decimal\(\s*\d+\s*,\s*\d+\s*\)$/.test(type)) return twosComplement(bytes);
   switch (type) {
     case 'boolean':
       return bytes.length === 1 ? bytes[0] !== 0 : undefined;

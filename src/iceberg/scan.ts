@@ -122,14 +122,11 @@ export async function planIcebergScan(table: IcebergTable, snapshot: Snapshot | 
 }
 
 async function bindWhereTo(schema: Schema, where: string): Promise<BoundPredicate | undefined> {
-  const workspace = await SqlWorkspace.open();
   try {
-    return await bindIcebergWhere(where, await workspace.arrowSchema(emptyRelation(schema.fields)));
+    return await bindIcebergWhere(where, await icebergArrowSchema(schema, schema.fields.map((f) => f.name)));
   } catch (error) {
     if (error instanceof LakeError) return undefined;
     throw error;
-  } finally {
-    await workspace.close();
   }
 }
 

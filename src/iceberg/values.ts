@@ -115,7 +115,8 @@ export function jsonValueSql(value: ExactJson, type: IcebergType): string {
   return `CAST(${sqlString(text)} AS ${duckType(type)})`;
 }
 
-function twosComplement(bytes: Uint8Array): bigint {
+/** A big-endian two's-complement integer (decimal unscaled values, bounds and partition values). */
+export function twosComplement(bytes: Uint8Array): bigint {
   let n = 0n;
   for (const b of bytes) n = (n << 8n) | BigInt(b);
   if (bytes.length > 0 && (bytes[0]! & 0x80) !== 0) n -= 1n << BigInt(bytes.length * 8);

@@ -4,13 +4,14 @@
  * vectors, column mapping, special characters) is read again from the test S3 server.
  * `npm run conformance` runs the same cases with a per-case report.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeltaTable } from '../../src/delta/table.js';
 import type { S3Store } from '../../src/storage/s3-store.js';
 import { inParallel } from '../storage/store-contract.js';
 import { describeWithS3, freshS3Store } from '../support/s3.js';
+import { filesUnder } from '../support/tables.js';
 import {
   findConformanceDir,
   listDatCases,
@@ -94,15 +95,5 @@ if (found.found) {
       expectPassed(await runGoldenCase(c!, goldenRoot, open));
     });
   });
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
 }
 

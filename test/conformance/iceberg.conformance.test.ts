@@ -5,7 +5,7 @@
  * partitions, name mapping) is read again from the test S3 server. `npm run conformance` runs the
  * same cases with a per-case report.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3Store } from '../../src/storage/s3-store.js';
@@ -13,6 +13,7 @@ import { inParallel } from '../storage/store-contract.js';
 import { describeWithS3, freshS3Store } from '../support/s3.js';
 import { findConformanceDir } from './delta-cases.js';
 import { ICEBERG_UPSTREAM, listIcebergCases, runIcebergCase } from './iceberg-cases.js';
+import { filesUnder } from '../support/tables.js';
 
 const found = await findConformanceDir();
 if (!found.found) {
@@ -65,14 +66,4 @@ if (found.found) {
       expect(result.ok, result.error).toBe(true);
     });
   });
-}
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(path)));
-    else if (entry.isFile()) out.push(path);
-  }
-  return out;
 }

@@ -5,38 +5,26 @@
  * between (an append commits on top; a delete of a planned file conflicts, for its bins only with
  * partial progress), and the CLI.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromArrays } from 'apache-arrow';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConcurrentModificationError } from '../../src/delta/conflicts.js';
 import { filesMatching } from '../../src/delta/file-pruning.js';
 import { commitOptimize, executeBin, optimize, planOptimize } from '../../src/delta/operations/optimize.js';
 import { DeltaTable } from '../../src/delta/table.js';
-import { batchRowsAsJson, type JsonValue } from '../../src/engine/json-values.js';
+import { batchRowsAsJson } from '../../src/engine/json-values.js';
 import { SqlWorkspace } from '../../src/engine/sql-workspace.js';
 import { readParquetSchema } from '../../src/engine/parquet.js';
 import { runLake } from '../support/cli.js';
 import { findConformanceDir } from '../conformance/delta-cases.js';
+import { rowsById, tempDirs } from '../support/tables.js';
 
-const dirs: string[] = [];
-afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lake-optimize-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs('lake-optimize-');
 
 const runCli = (argv: string[]) => runLake(argv);
 
-async function rowsOf(table: DeltaTable, version?: number): Promise<Record<string, JsonValue>[]> {
-  const rows: Record<string, JsonValue>[] = [];
-  const snapshot = await table.snapshot(version === undefined ? {} : { version });
-  for await (const batch of snapshot.scan()) rows.push(...batchRowsAsJson(batch));
-  return rows.sort((a, b) => Number(a.id) - Number(b.id));
-}
+const rowsOf = rowsById;
 
 /** A table of `appends` small files in partitions p = 'a' / 'b', ids 0 … appends*rows-1. */
 async function smallFiles(appends: number, rows: number, configuration: Record<string, string> = {}): Promise<DeltaTable> {

@@ -2,31 +2,22 @@
  * RESTORE: back to an earlier version's files (deletion vectors included) and schema in one
  * commit, by version or timestamp; a clear failure, committing nothing, when vacuum took files.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromArrays } from 'apache-arrow';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { restore } from '../../src/delta/operations/restore.js';
 import { vacuum } from '../../src/delta/operations/vacuum.js';
 import { DeltaTable } from '../../src/delta/table.js';
-import { batchRowsAsJson, type JsonValue } from '../../src/engine/json-values.js';
 import { runLake } from '../support/cli.js';
+import { rowsById, tempDirs } from '../support/tables.js';
 
 const DAY = 86_400_000;
-const dirs: string[] = [];
-afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+const tempDir = tempDirs('lake-restore-');
 
-async function rowsOf(table: DeltaTable, version?: number): Promise<Record<string, JsonValue>[]> {
-  const rows: Record<string, JsonValue>[] = [];
-  const snapshot = await table.snapshot(version === undefined ? {} : { version });
-  for await (const batch of snapshot.scan()) rows.push(...batchRowsAsJson(batch));
-  return rows.sort((a, b) => Number(a.id) - Number(b.id));
-}
+const rowsOf = rowsById;
 
 async function newTable(configuration: Record<string, string> = {}): Promise<{ table: DeltaTable; dir: string }> {
-  const dir = join(await mkdtemp(join(tmpdir(), 'lake-restore-')), 't');
-  dirs.push(dir);
+  const dir = join(await tempDir(), 't');
   const table = await DeltaTable.create(dir, {
     schema: {
       type: 'struct',

@@ -4,44 +4,27 @@
  * files, hidden names, the log), the retention check, dry runs, lite vs full, the START / END
  * commits, protocol checks and the CLI.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { tableFromArrays } from 'apache-arrow';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { vacuum } from '../../src/delta/operations/vacuum.js';
 import { DeltaTable } from '../../src/delta/table.js';
-import { batchRowsAsJson, type JsonValue } from '../../src/engine/json-values.js';
 import { commitKey } from '../../src/delta/log-files.js';
 import { DeltaTransaction } from '../../src/delta/transaction.js';
 import { runLake } from '../support/cli.js';
+import { rowsById, tempDirs, filesUnder as allFilesUnder } from '../support/tables.js';
 
 const DAY = 86_400_000;
-const dirs: string[] = [];
-afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'lake-vacuum-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs('lake-vacuum-');
 
 const runCli = (argv: string[]) => runLake(argv);
 
-async function rowsOf(table: DeltaTable, version?: number): Promise<Record<string, JsonValue>[]> {
-  const rows: Record<string, JsonValue>[] = [];
-  const snapshot = await table.snapshot(version === undefined ? {} : { version });
-  for await (const batch of snapshot.scan()) rows.push(...batchRowsAsJson(batch));
-  return rows.sort((a, b) => Number(a.id) - Number(b.id));
-}
+const rowsOf = rowsById;
 
 /** Every file under `dir`, relative, sorted. */
 async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => relative(dir, join(e.parentPath, e.name)))
-    .sort();
+  return (await allFilesUnder(dir)).map((path) => relative(dir, path)).sort();
 }
 
 /** Three appends in partitions a/b, then a delete that removes the file of the first. */

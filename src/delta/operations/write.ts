@@ -19,7 +19,7 @@ import { inputFilesSql, isInputFiles, type InputFiles } from '../../engine/input
 import { SqlWorkspace, type SqlWorkspaceOptions } from '../../engine/sql-workspace.js';
 import { LakeError, UsageError } from '../../errors.js';
 import type { AddFile, Metadata } from '../actions.js';
-import { fromArrowSchema, fromArrowType, parseSchema, schemaToString, toArrowSchema, type StructField } from '../schema.js';
+import { fromArrowSchema, fromArrowType, parseSchema, schemaToString, type StructField } from '../schema.js';
 import type { DeltaTable } from '../table.js';
 import { DeltaTransaction, type TransactionOptions } from '../transaction.js';
 import { writeBatches, writeDataFiles, type WriteFilesOptions, type WrittenFiles } from '../write-files.js';
